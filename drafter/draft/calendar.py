@@ -1,0 +1,98 @@
+"""Dated events for the month-by-month schedule, from ``drafter/data/calendar.yaml``.
+
+Lunar festivals (春节, 中秋, 重阳) are converted to the plan year's solar dates with
+``lunardate``; each event's one-line activity is phrased with the unit's words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from drafter.draft.era import check_year
+from drafter.resources import load_data
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CalendarEvent:
+    """One event of the schedule: its month, its date when it has one, and the unit's activity."""
+
+    name: str
+    month: int
+    activity: str
+    date: dt.date | None = None
+    show_date: bool = True
+
+    @property
+    def date_text(self) -> str:
+        """``3月8日`` for dated events, "" otherwise."""
+        if self.date is None or not self.show_date:
+            return ""
+        return f"{self.date.month}月{self.date.day}日"
+
+    def line(self) -> str:
+        """The activity as a sentence fragment, with its date in brackets when it has one."""
+        d = self.date_text
+        return f"{self.activity}（{d}）" if d else self.activity
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "month": self.month, "date": self.date.isoformat() if self.date else None,
+                "activity": self.activity, "line": self.line()}
+
+
+def lunar_to_solar(year: int, month: int, day: int) -> dt.date:
+    """Solar date of a lunar month/day in the lunar year that starts in ``year``."""
+    import lunardate
+
+    ld = lunardate.LunarDate(year, month, day)
+    conv = getattr(ld, "to_solar_date", None) or ld.toSolarDate
+    return conv()
+
+
+def _resolve_when(when: dict, year: int) -> tuple[int, dt.date | None]:
+    if "lunar" in when:
+        d = lunar_to_solar(year, int(when["lunar"][0]), int(when["lunar"][1]))
+        return d.month, d
+    if "before_lunar" in when:
+        target = lunar_to_solar(year, int(when["before_lunar"][0]), int(when["before_lunar"][1]))
+        d = target - dt.timedelta(days=int(when.get("days", 0)))
+        if d.year < year:  # keep the event inside the plan year
+            d = dt.date(year, 1, 1)
+        return d.month, target
+    month = int(when["month"])
+    if "day" in when:
+        return month, dt.date(year, month, int(when["day"]))
+    return month, None
+
+
+def schedule_for(unit: str, year: int, profile=None) -> list[tuple[int, list[CalendarEvent]]]:  # noqa: ANN001
+    """The year's events for a unit, grouped by month: ``[(1, [events]), (2, [...]), ...]``.
+
+    Months without events are left out. ``profile`` (a UnitProfile) defaults to the unit's own.
+    """
+    from drafter.draft.units import load_profile
+
+    year = check_year(year)
+    profile = profile or load_profile(unit)
+    unit_id = profile.id
+    by_month: dict[int, list[CalendarEvent]] = {}
+    for raw in load_data("calendar.yaml")["events"]:
+        units = raw.get("units")
+        if units and unit_id not in units:
+            continue
+        if unit_id in (raw.get("not_units") or []):
+            continue
+        month, date = _resolve_when(raw["when"], year)
+        template = raw.get(f"activity_{unit_id}") or raw["activity"]
+        date_str = f"{date.month}月{date.day}日" if date else ""
+        activity = profile.fill(template, party_years=year - 1921, date=date_str)
+        show = raw.get("date_text", True) is not False and "{date}" not in template
+        by_month.setdefault(month, []).append(CalendarEvent(raw["name"], month, activity, date, show))
+    out = []
+    for month in sorted(by_month):
+        events = sorted(by_month[month], key=lambda e: (e.date or dt.date(year, month, 28)) if e.show_date else dt.date(year, month, 1))
+        out.append((month, events))
+    return out
