@@ -1,0 +1,311 @@
+"""BM25 over jieba tokens, stored as numpy postings — also the index's table of chunks.
+
+At ingest, chunk texts are cut with jieba (stopwords, punctuation and whitespace
+dropped). ``bm25.npz`` holds term-major postings (term → chunk rows, term frequency,
+precomputed BM25 weight), each chunk's id and length, and per-chunk codes for unit,
+kind, section and plan so that filters are boolean masks.
+
+At query time jieba is not loaded (its dictionary costs 1–2.5 s): the query is cut
+with the index's own vocabulary by jieba's algorithm — the maximum-probability route
+through the DAG of vocabulary words, word probabilities being their corpus
+frequencies. Terms outside the vocabulary have no BM25 weight anyway. Scoring is a
+vectorised scatter-add over the postings of the query's terms.
+
+Score: ``idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))`` with
+``idf = ln(1 + (N − df + 0.5)/(df + 0.5))``, k1 = 1.5, b = 0.75.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from drafter.models import Chunk
+
+log = logging.getLogger(__name__)
+
+K1 = 1.5
+B = 0.75
+
+STOPWORDS = frozenset(
+    """的 了 和 与 及 或 是 在 对 为 以 等 把 被 将 从 向 由 于 之 其 这 那 此 并 而 且 也 都 就 又 要 能 会 可 各 每 个
+    我们 你们 他们 我 你 他 她 它 一 一个 一些 这些 那些 有 没有 不 上 下 中 里 着 过 让 使 给 则 但 还 即 如 若 因 所
+    以及 通过 进行""".split()
+)
+
+_PUNCT_CATS = {"P", "S", "Z", "C"}
+_NUMERIC = re.compile(r"^[\d.%/:\-]+$")
+
+
+def keep_token(token: str) -> bool:
+    token = token.strip()
+    if not token or token in STOPWORDS or _NUMERIC.match(token):
+        return False
+    return not all(unicodedata.category(ch)[0] in _PUNCT_CATS for ch in token)
+
+
+def jieba_tokens(texts: Sequence[str]) -> list[list[str]]:
+    """Index-time tokens: jieba's cut, lower-cased, stopwords and punctuation dropped."""
+    import jieba
+
+    jieba.setLogLevel(logging.ERROR)
+    return [[t.lower() for t in jieba.lcut(text) if keep_token(t)] for text in texts]
+
+
+def _pack(strings: Sequence[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(s.replace("\n", " ") for s in strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _unpack(data: np.ndarray, n: int) -> list[str]:
+    if n == 0:
+        return []
+    return data.tobytes().decode("utf-8").split("\n")
+
+
+def _codes(values: Sequence[str], labels: list[str]) -> np.ndarray:
+    index = {v: i for i, v in enumerate(labels)}
+    out = np.empty(len(values), dtype=np.int32)
+    for i, v in enumerate(values):
+        if v not in index:
+            index[v] = len(labels)
+            labels.append(v)
+        out[i] = index[v]
+    return out
+
+
+FIELDS = ("unit", "kind", "section", "plan")
+
+
+@dataclass
+class BM25Index:
+    """Postings and per-chunk arrays. Rows are chunks; ``ids[row]`` is the chunk id."""
+
+    ids: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    term_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # corpus frequency
+    term_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    post_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    post_tf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    post_w: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    doc_len: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
+    labels: dict[str, list[str]] = field(default_factory=dict)
+    _term_index: dict[str, int] | None = field(default=None, repr=False)
+    _row_index: dict[str, int] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # -- building -----------------------------------------------------------------
+    @classmethod
+    def build(cls, chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]) -> "BM25Index":
+        return cls().updated(remove=set(), chunks=chunks, tokens=tokens)
+
+    def _triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(term id, row, tf) of every posting."""
+        lengths = np.diff(self.term_ptr)
+        term = np.repeat(np.arange(len(self.terms), dtype=np.int64), lengths)
+        return term, self.post_row.astype(np.int64), self.post_tf
+
+    def updated(self, *, remove: set[str], chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]) -> "BM25Index":
+        """A new index without the chunks in ``remove`` and with ``chunks`` (tokenised) added."""
+        keep = np.array([cid not in remove for cid in self.ids], dtype=bool) if self.ids else np.zeros(0, bool)
+        new_row_of_old = np.cumsum(keep) - 1
+        ids = [cid for cid, k in zip(self.ids, keep) if k]
+        meta = {f: [self.labels[f][c] for c, k in zip(self.codes[f], keep) if k] for f in FIELDS} if self.ids else {f: [] for f in FIELDS}
+        doc_len = [float(x) for x, k in zip(self.doc_len, keep) if k]
+
+        # old postings of kept rows, as (term string, row, tf)
+        term, row, tf = self._triples()
+        sel = keep[row] if len(row) else np.zeros(0, bool)
+        old_terms = [self.terms[t] for t in term[sel]] if len(term) else []
+        rows: list[np.ndarray] = [new_row_of_old[row[sel]]]
+        tfs: list[np.ndarray] = [tf[sel]]
+        term_strings: list[str] = old_terms
+
+        have = set(ids)
+        base = len(ids)
+        add_terms: list[str] = []
+        add_rows: list[int] = []
+        add_tfs: list[float] = []
+        for chunk, toks in zip(chunks, tokens):
+            if chunk.id in have:
+                continue
+            have.add(chunk.id)
+            r = base
+            base += 1
+            ids.append(chunk.id)
+            meta["unit"].append(chunk.unit)
+            meta["kind"].append(chunk.kind)
+            meta["section"].append(chunk.section_id or "")
+            meta["plan"].append(chunk.plan_id)
+            doc_len.append(float(len(toks)))
+            for t, c in Counter(toks).items():
+                add_terms.append(t)
+                add_rows.append(r)
+                add_tfs.append(float(c))
+        term_strings = term_strings + add_terms
+        rows.append(np.asarray(add_rows, dtype=np.int64))
+        tfs.append(np.asarray(add_tfs, dtype=np.float32))
+        all_rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        all_tf = np.concatenate(tfs).astype(np.float32) if tfs else np.zeros(0, np.float32)
+
+        vocab = sorted(set(term_strings))
+        tindex = {t: i for i, t in enumerate(vocab)}
+        tid = np.fromiter((tindex[t] for t in term_strings), dtype=np.int64, count=len(term_strings))
+        order = np.lexsort((all_rows, tid))
+        tid, all_rows, all_tf = tid[order], all_rows[order], all_tf[order]
+        counts = np.bincount(tid, minlength=len(vocab))
+        ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        term_count = np.bincount(tid, weights=all_tf, minlength=len(vocab)).astype(np.int64)
+
+        out = BM25Index(
+            ids=ids, terms=vocab, term_count=term_count, term_ptr=ptr,
+            post_row=all_rows.astype(np.int32), post_tf=all_tf, doc_len=np.asarray(doc_len, dtype=np.float32),
+        )
+        for f in FIELDS:
+            labels: list[str] = []
+            out.codes[f] = _codes(meta[f], labels)
+            out.labels[f] = labels
+        out._weigh()
+        return out
+
+    def _weigh(self) -> None:
+        n = len(self.ids)
+        if n == 0 or len(self.post_row) == 0:
+            self.post_w = np.zeros(len(self.post_row), np.float32)
+            return
+        df = np.diff(self.term_ptr).astype(np.float64)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        avg = float(self.doc_len.mean()) or 1.0
+        lengths = np.diff(self.term_ptr)
+        idf_post = np.repeat(idf, lengths)
+        dl = self.doc_len[self.post_row].astype(np.float64)
+        tf = self.post_tf.astype(np.float64)
+        self.post_w = (idf_post * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avg))).astype(np.float32)
+
+    # -- persistence ----------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        arrays: dict[str, np.ndarray] = {
+            "ids": _pack(self.ids), "n_ids": np.array(len(self.ids)),
+            "terms": _pack(self.terms), "n_terms": np.array(len(self.terms)),
+            "term_count": self.term_count, "term_ptr": self.term_ptr, "post_row": self.post_row,
+            "post_tf": self.post_tf, "post_w": self.post_w, "doc_len": self.doc_len,
+        }
+        for f in FIELDS:
+            arrays[f"code_{f}"] = self.codes[f]
+            arrays[f"labels_{f}"] = _pack(self.labels[f])
+            arrays[f"n_labels_{f}"] = np.array(len(self.labels[f]))
+        with open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> "BM25Index":
+        with np.load(path) as d:
+            out = cls(
+                ids=_unpack(d["ids"], int(d["n_ids"])), terms=_unpack(d["terms"], int(d["n_terms"])),
+                term_count=d["term_count"], term_ptr=d["term_ptr"], post_row=d["post_row"],
+                post_tf=d["post_tf"], post_w=d["post_w"], doc_len=d["doc_len"],
+            )
+            for f in FIELDS:
+                out.codes[f] = d[f"code_{f}"]
+                out.labels[f] = _unpack(d[f"labels_{f}"], int(d[f"n_labels_{f}"]))
+        return out
+
+    # -- lookups ----------------------------------------------------------------------
+    @property
+    def term_index(self) -> dict[str, int]:
+        if self._term_index is None:
+            self._term_index = {t: i for i, t in enumerate(self.terms)}
+        return self._term_index
+
+    @property
+    def row_index(self) -> dict[str, int]:
+        if self._row_index is None:
+            self._row_index = {cid: i for i, cid in enumerate(self.ids)}
+        return self._row_index
+
+    def rows_of_plans(self, plan_ids: set[str]) -> list[str]:
+        """Ids of the chunks of these plans."""
+        wanted = {i for i, p in enumerate(self.labels.get("plan", [])) if p in plan_ids}
+        if not wanted:
+            return []
+        codes = self.codes["plan"]
+        rows = np.nonzero(np.isin(codes, np.fromiter(wanted, dtype=np.int32)))[0]
+        return [self.ids[r] for r in rows]
+
+    def mask(self, **allowed: set[str] | None) -> np.ndarray | None:
+        """Boolean row mask for ``unit=``, ``kind=``, ``section=``, ``plan=`` value sets (None: no filter)."""
+        m: np.ndarray | None = None
+        for f, values in allowed.items():
+            if values is None:
+                continue
+            codes = [i for i, lab in enumerate(self.labels[f]) if lab in values]
+            fm = np.isin(self.codes[f], np.asarray(codes, dtype=np.int32))
+            m = fm if m is None else (m & fm)
+        return m
+
+    # -- query ------------------------------------------------------------------------
+    def segment(self, query: str) -> list[str]:
+        """Cut ``query`` with the index vocabulary (max-probability DAG route, like jieba)."""
+        text = query.lower()
+        index = self.term_index
+        if not text or not index:
+            return []
+        if not hasattr(self, "_maxlen"):
+            self._maxlen = min(max((len(t) for t in self.terms), default=1), 16)
+            self._logtotal = math.log(max(float(self.term_count.sum()), 1.0))
+        n = len(text)
+        route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
+        route[n] = (0.0, n)
+        counts = self.term_count
+        for i in range(n - 1, -1, -1):
+            best = (-math.inf, i + 1)
+            for j in range(i + 1, min(n, i + self._maxlen) + 1):
+                word = text[i:j]
+                tid = index.get(word)
+                if tid is None and j > i + 1:
+                    continue
+                freq = float(counts[tid]) if tid is not None else 0.0
+                score = math.log(freq or 1.0) - self._logtotal + route[j][0]
+                if score > best[0]:
+                    best = (score, j)
+            route[i] = best
+        out: list[str] = []
+        i = 0
+        while i < n:
+            j = route[i][1]
+            word = text[i:j]
+            if word in index and keep_token(word):
+                out.append(word)
+            i = j
+        return out
+
+    def search(self, query: str, *, k: int = 50, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top ``k`` (row, score) with score > 0, among rows where ``mask`` is true."""
+        terms = Counter(self.segment(query))
+        if not terms or not self.ids:
+            return []
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        for t, qtf in terms.items():
+            tid = self.term_index[t]
+            lo, hi = self.term_ptr[tid], self.term_ptr[tid + 1]
+            scores[self.post_row[lo:hi]] += qtf * self.post_w[lo:hi]
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        nz = int(np.count_nonzero(scores))
+        if nz == 0:
+            return []
+        k = min(k, nz)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(r), float(scores[r])) for r in top]

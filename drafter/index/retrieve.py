@@ -1,0 +1,262 @@
+"""Hybrid retrieval: BM25 + vectors, filtered by unit/section/kind, fused by RRF, diversified.
+
+For a query, :class:`Retriever`
+
+1. takes the top ``n`` BM25 hits (numpy postings, metadata filters as row masks) and
+   the top ``n`` vector hits (chroma, the same filters as a ``where`` clause);
+2. fuses the two rankings by reciprocal-rank fusion: a chunk's fused score is
+   ``Σ 1 / (RRF_K + rank)`` over the lists it appears in (rank from 1, ``RRF_K`` =
+   60, the usual constant), so a chunk ranked well by both beats one ranked first
+   by only one, and the two scores' different scales never need calibrating;
+3. walks the fused ranking greedily (MMR-like): at most ``per_plan`` passages per
+   plan, and a candidate too similar to one already taken (character-bigram
+   Jaccard ≥ ``DUPLICATE``) is skipped as a near-duplicate; among the rest the
+   pick maximises ``λ·relevance − (1 − λ)·max similarity`` to those taken.
+
+Each :class:`~drafter.models.Passage` carries ``score`` (the fused score) and
+``scores`` {"bm25", "vector", "rrf"} (raw BM25 score, cosine similarity, fused).
+The BM25 table is the index's authority on which chunks exist: vector hits it does
+not know (left by an interrupted write) are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from drafter.config import IndexConfig
+from drafter.errors import InputError, MissingIndexError
+from drafter.index import layout
+from drafter.index.layout import IndexPaths
+from drafter.models import Chunk, Passage, Plan
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+DUPLICATE = 0.8
+MMR_LAMBDA = 0.75
+KINDS = ("plan", "summary", "summary_and_plan", "not_union")
+
+Warn = Callable[[str], None]
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    items = [v.strip() for v in items if v and v.strip()]
+    return items or None
+
+
+def _bigrams(text: str) -> set[str]:
+    t = "".join(text.split())
+    return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def known_sections(index_labels: Iterable[str] = ()) -> list[str]:
+    """Canonical section ids: the taxonomy's (if the ingest stage provides it) and the index's."""
+    ids: list[str] = []
+    try:
+        from drafter.ingest.taxonomy import load_taxonomy
+
+        ids = [s.id for s in load_taxonomy().sections]
+    except ImportError:  # the taxonomy module is part of the ingest stage
+        log.debug("no taxonomy available; using the index's section ids")
+    for s in index_labels:
+        if s and s not in ids:
+            ids.append(s)
+    return ids
+
+
+class Retriever:
+    """An open index: load once (embedder, BM25, chroma collection), answer many queries."""
+
+    def __init__(self, config: IndexConfig | None = None, *, warn: Warn | None = None):
+        from drafter.index.bm25 import BM25Index
+        from drafter.index.embed import check_spec, load_embedder
+        from drafter.index.store import ChromaStore
+
+        self.config = config or IndexConfig.resolve()
+        self.paths = IndexPaths.of(self.config)
+        with layout.index_lock(self.paths, shared=True, warn=warn):
+            manifest = layout.load_manifest(self.paths)
+            if manifest is None or not manifest.get("counts", {}).get("chunks") or not manifest.get("embedder"):
+                raise MissingIndexError(
+                    f"no index at {self.paths.root}: run `drafter ingest` first (or pass --index DIR)"
+                )
+            self.manifest = manifest
+            check_spec(manifest["embedder"]["spec"])
+            self.embedder = load_embedder(self.paths.embedder / manifest["embedder"]["fit_id"])
+            self.bm25 = BM25Index.load(self.paths.bm25)
+        self.store = ChromaStore(self.config, create=False)
+        self._plans: list[Plan] | None = None
+        self._sections: list[str] | None = None
+
+    # -- public ---------------------------------------------------------------------
+    def plans(self) -> list[Plan]:
+        if self._plans is None:
+            from drafter.index.build import read_plans_file
+
+            self._plans = read_plans_file(self.paths.plans)
+        return self._plans
+
+    def close(self) -> None:
+        self.store = None  # type: ignore[assignment]
+        self._plans = None
+
+    def __enter__(self) -> "Retriever":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def search(
+        self,
+        query: str,
+        *,
+        unit: str | list[str] | None = None,
+        section: str | list[str] | None = None,
+        kind: str | list[str] | None = None,
+        k: int = 8,
+        per_plan: int = 2,
+        exclude_plans: set[str] | None = None,
+    ) -> list[Passage]:
+        """The ``k`` best passages for ``query`` among chunks matching the filters."""
+        query = (query or "").strip()
+        if not query:
+            raise InputError("empty search query: give some words to look for, e.g. 送温暖")
+        if k < 1:
+            return []
+        units, sections, kinds = self._filters(unit, section, kind)
+        n = max(50, 6 * k)
+
+        mask = self.bm25.mask(unit=units, kind=kinds, section=sections)
+        if exclude_plans:
+            excl = self.bm25.mask(plan=set(exclude_plans))
+            if excl is not None:
+                mask = ~excl if mask is None else (mask & ~excl)
+        bm_hits = self.bm25.search(query, k=n, mask=mask) if mask is None or mask.any() else []
+
+        vec_hits: list[tuple[Chunk, float]] = []
+        if mask is None or mask.any():
+            vector = self.embedder.embed([query])[0]
+            where = self._where(units, sections, kinds, exclude_plans)
+            known = self.bm25.row_index
+            vec_hits = [(c, d) for c, d in self.store.query(vector, n, where) if c.id in known]
+
+        fused: dict[str, dict[str, float]] = {}
+        for rank, (row, score) in enumerate(bm_hits, 1):
+            s = fused.setdefault(self.bm25.ids[row], {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
+            s["bm25"] = score
+            s["rrf"] += 1.0 / (RRF_K + rank)
+        chunks: dict[str, Chunk] = {}
+        for rank, (chunk, dist) in enumerate(vec_hits, 1):
+            s = fused.setdefault(chunk.id, {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
+            s["vector"] = 1.0 - dist
+            s["rrf"] += 1.0 / (RRF_K + rank)
+            chunks[chunk.id] = chunk
+        ranked = sorted(fused, key=lambda cid: -fused[cid]["rrf"])
+        missing = [cid for cid in ranked[: 4 * n] if cid not in chunks]
+        for c in self.store.get(missing):
+            chunks[c.id] = c
+        candidates = [Passage(chunk=chunks[cid], score=fused[cid]["rrf"], scores=fused[cid]) for cid in ranked if cid in chunks]
+        return diversify(candidates, k=k, per_plan=per_plan)
+
+    # -- helpers ----------------------------------------------------------------------
+    def _filters(self, unit: Any, section: Any, kind: Any) -> tuple[set[str] | None, set[str] | None, set[str] | None]:
+        from drafter.units import resolve_unit
+
+        units = _as_list(unit)
+        unit_set = {resolve_unit(u) for u in units} if units else None
+        sections = _as_list(section)
+        section_set = None
+        if sections:
+            if self._sections is None:
+                self._sections = known_sections(self.bm25.labels.get("section", []))
+            bad = [s for s in sections if s not in self._sections]
+            if bad:
+                raise InputError(f"unknown section {bad[0]!r}; known sections: {', '.join(self._sections)}")
+            section_set = set(sections)
+        kinds = _as_list(kind)
+        kind_set = None
+        if kinds:
+            bad = [x for x in kinds if x not in KINDS]
+            if bad:
+                raise InputError(f"unknown kind {bad[0]!r}; known kinds: {', '.join(KINDS)}")
+            kind_set = set(kinds)
+        return unit_set, section_set, kind_set
+
+    @staticmethod
+    def _where(units: set[str] | None, sections: set[str] | None, kinds: set[str] | None,
+               exclude: set[str] | None) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        for key, values in (("unit", units), ("section_id", sections), ("kind", kinds)):
+            if values:
+                clauses.append({key: {"$in": sorted(values)}})
+        if exclude:
+            clauses.append({"plan_id": {"$nin": sorted(exclude)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def diversify(candidates: list[Passage], *, k: int, per_plan: int = 2) -> list[Passage]:
+    """Pick ``k`` passages from a ranked list: ≤ ``per_plan`` per plan, no near-duplicates, MMR order."""
+    if not candidates:
+        return []
+    top = max(p.score for p in candidates) or 1.0
+    grams = [_bigrams(p.text) for p in candidates]
+    taken: list[int] = []
+    per: dict[str, int] = {}
+    left = list(range(len(candidates)))
+    while left and len(taken) < k:
+        best, best_value = -1, -np.inf
+        for i in list(left):
+            p = candidates[i]
+            if per_plan and per.get(p.chunk.plan_id, 0) >= per_plan:
+                left.remove(i)
+                continue
+            sim = max((_jaccard(grams[i], grams[j]) for j in taken), default=0.0)
+            if sim >= DUPLICATE:
+                left.remove(i)
+                continue
+            value = MMR_LAMBDA * (p.score / top) - (1 - MMR_LAMBDA) * sim
+            if value > best_value:
+                best, best_value = i, value
+        if best < 0:
+            break
+        taken.append(best)
+        left.remove(best)
+        pid = candidates[best].chunk.plan_id
+        per[pid] = per.get(pid, 0) + 1
+    return [candidates[i] for i in taken]
+
+
+def search(
+    query: str,
+    *,
+    unit: str | list[str] | None = None,
+    section: str | list[str] | None = None,
+    kind: str | list[str] | None = None,
+    k: int = 5,
+    config: IndexConfig | None = None,
+    warn: Warn | None = None,
+) -> list[Passage]:
+    """One-shot search (indexes the built-in corpus first if the index is empty)."""
+    from drafter.index.catalog import ensure_index
+
+    config = ensure_index(config, warn=warn)
+    retriever = Retriever(config, warn=warn)
+    try:
+        return retriever.search(query, unit=unit, section=section, kind=kind, k=k)
+    finally:
+        retriever.close()
