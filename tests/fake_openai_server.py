@@ -1,0 +1,215 @@
+"""A small OpenAI-compatible chat server on 127.0.0.1 for tests (real HTTP, the real openai client).
+
+Use the ``fake_openai`` fixture (import it into a test module or a conftest)::
+
+    from fake_openai_server import fake_openai  # noqa: F401  (the fixture)
+
+    def test_x(fake_openai):
+        writer = OpenAIWriter(base_url=fake_openai.base_url, api_key="sk-test")
+        fake_openai.enqueue("一段回答")          # next answer; default answers otherwise
+        fake_openai.delay = 1.0                  # seconds before each answer
+        fake_openai.status = 429                 # answer every request with this error status
+        fake_openai.fail_next(500, times=1)      # only the next request fails
+        ... fake_openai.requests[-1]["messages"] # recorded JSON bodies (never the Authorization header)
+
+It implements ``POST /v1/chat/completions`` (non-streaming, OpenAI's JSON shape with
+``usage``) and ``GET /v1/models``. The default answer is derived from the request: for a
+section prompt (a line ``本部分标题：X``) a well-formed Markdown section about X; for a
+whole-plan prompt (``计划标题：T``) a short whole plan titled T.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+__all__ = ["FakeOpenAIServer", "fake_openai", "default_answer"]
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    for m in reversed(body.get("messages") or []):
+        if m.get("role") == "user":
+            content = m.get("content")
+            if isinstance(content, list):
+                return "".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
+            return str(content or "")
+    return ""
+
+
+def default_answer(body: dict[str, Any]) -> str:
+    """A plausible Markdown answer for a drafter prompt (section or whole plan)."""
+    text = _last_user_text(body)
+    m = re.search(r"本部分标题[：:]\s*(.+)", text)
+    if m:
+        title = m.group(1).strip()
+        return (
+            f"围绕“{title}”，工会将结合本单位实际，扎实推进各项工作。\n\n"
+            f"（一）健全{title}工作机制\n"
+            f"1. 制定{title}年度工作方案，明确责任分工和时间节点。\n"
+            f"2. 每季度召开一次工作推进会，及时研究解决问题。\n\n"
+            f"（二）抓好{title}重点任务\n"
+            f"1. 组织开展形式多样的活动，提高职工参与度。\n"
+            f"2. 年底对{title}工作进行总结评估，形成长效机制。\n"
+        )
+    m = re.search(r"计划标题[：:]\s*(.+)", text)
+    title = m.group(1).strip() if m else "工会工作计划"
+    return (
+        f"# {title}\n\n## 一、指导思想\n坚持以习近平新时代中国特色社会主义思想为指导，团结动员广大职工建功立业。\n\n"
+        "## 二、主要工作\n工会将突出重点、统筹推进。\n1. 加强思想政治引领。\n2. 推进民主管理。\n3. 做好服务职工工作。\n"
+    )
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128  # the default 5 drops simultaneous connects (1 s SYN retry)
+
+
+class FakeOpenAIServer:
+    """The server and its knobs; ``requests`` holds each request's JSON body in order."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.delay = 0.0
+        self.status: int | None = None
+        self.error_code: str | None = None
+        self.retry_after_ms = 1
+        self.answers: collections.deque[str] = collections.deque()
+        self.requests: list[dict[str, Any]] = []
+        self.paths: list[str] = []
+        self.header_names: list[list[str]] = []
+        self._fail: collections.deque[int] = collections.deque()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._httpd = _Server((host, port), _handler(self))
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-openai", daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def enqueue(self, *answers: str) -> None:
+        """Script the next answers (first in, first out); the default answer follows when empty."""
+        self.answers.extend(answers)
+
+    def fail_next(self, status: int, times: int = 1) -> None:
+        """Answer the next ``times`` requests with an error ``status``."""
+        self._fail.extend([status] * times)
+
+    def reset(self) -> None:
+        self.delay, self.status, self.error_code = 0.0, None, None
+        self.answers.clear()
+        self._fail.clear()
+        with self._lock:
+            self.requests.clear()
+            self.paths.clear()
+            self.header_names.clear()
+
+    def close(self) -> None:
+        self._stop.set()  # wake answers that are still sleeping
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "FakeOpenAIServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # called from handler threads
+    def _respond(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if self.delay:
+            self._stop.wait(self.delay)
+        status = self._fail.popleft() if self._fail else self.status
+        if status:
+            kind = {401: "invalid_request_error", 404: "invalid_request_error", 429: "rate_limit_exceeded"}.get(status, "server_error")
+            messages = {401: "Incorrect API key provided.", 403: "Forbidden.", 404: f"The model `{body.get('model')}` does not exist.",
+                        429: "Rate limit reached.", 400: "Bad request."}
+            err = {"error": {"message": messages.get(status, "The server had an error."), "type": kind,
+                             "code": self.error_code or kind, "param": None}}
+            return status, err, {"retry-after-ms": str(self.retry_after_ms)}
+        if body.get("stream"):
+            return 400, {"error": {"message": "streaming is not supported by the fake server", "type": "invalid_request_error"}}, {}
+        try:
+            answer = self.answers.popleft()
+        except IndexError:
+            answer = default_answer(body)
+        prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages") or [])
+        return 200, {
+            "id": f"chatcmpl-fake{len(self.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "fake-model"),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop",
+                         "logprobs": None}],
+            "usage": {"prompt_tokens": prompt_chars, "completion_tokens": len(answer), "total_tokens": prompt_chars + len(answer)},
+        }, {}
+
+
+def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+        def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
+                self.close_connection = True
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path.rstrip("/").endswith("/models"):
+                self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "test"}]})
+            else:
+                self._send(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                self._send(404, {"error": {"message": f"unknown path {self.path}", "type": "invalid_request_error"}})
+                return
+            try:
+                body = json.loads(raw.decode("utf-8") or "{}")
+            except ValueError:
+                self._send(400, {"error": {"message": "body is not JSON", "type": "invalid_request_error"}})
+                return
+            with server._lock:
+                server.requests.append(body)
+                server.paths.append(self.path)
+                server.header_names.append(sorted(k.lower() for k in self.headers.keys() if k.lower() != "authorization"))
+            status, payload, headers = server._respond(body)
+            self._send(status, payload, headers)
+
+    return Handler
+
+
+@pytest.fixture
+def fake_openai() -> Any:
+    """A running :class:`FakeOpenAIServer` (closed after the test)."""
+    server = FakeOpenAIServer()
+    try:
+        yield server
+    finally:
+        server.close()
