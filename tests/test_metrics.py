@@ -134,9 +134,10 @@ def test_placeholders(text, n):
 def test_boilerplate_patterns_and_finder():
     text = "下面是小编整理的幼儿园工会工作计划范文，供大家参考。\n幼儿园工会工作计划 篇1：\n一、指导思想"
     r = M.boilerplate(ctx(text=text))
-    assert r.value >= 4
+    assert r.value == 2  # two lines
+    assert {"下面是小编整理", "范文", "供大家参考"} <= set(r.details["matches"])
     assert M.boilerplate(ctx(text="一、指导思想\n以习近平新时代中国特色社会主义思想为指导。")).value == 0
-    extra = M.boilerplate(ctx(text="一、指导思想\n更多精彩内容请关注本站。", boilerplate_finder=lambda t: ["更多精彩内容请关注本站"]))
+    extra = M.boilerplate(ctx(text="一、指导思想\n更多精彩内容请关注本站。", boilerplate_finder=lambda t: ["关注本站"] if "关注本站" in t else []))
     assert extra.value == 1
 
 

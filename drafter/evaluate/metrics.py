@@ -252,20 +252,18 @@ BOILERPLATE_RE = re.compile(
 
 
 def boilerplate(ctx: PlanContext) -> MetricResult:
-    """Web-page boilerplate (小编, 范文, 篇1, 供大家参考 … plus the ingest cleaner's patterns)."""
-    found = [m.group() for m in BOILERPLATE_RE.finditer(ctx.text)]
-    spans = {(m.start(), m.end()) for m in BOILERPLATE_RE.finditer(ctx.text)}
-    if ctx.boilerplate_finder is not None:
-        for item in ctx.boilerplate_finder(ctx.text) or []:
-            text = item if isinstance(item, str) else str(getattr(item, "text", item))
-            pos = ctx.text.find(text) if text else -1
-            if pos >= 0 and any(a <= pos < b or pos <= a < pos + len(text) for a, b in spans):
-                continue  # already counted by the patterns above
-            found.append(text)
-            if pos >= 0:
-                spans.add((pos, pos + len(text)))
-    reason = "no web boilerplate" if not found else f"{len(found)} boilerplate phrases, e.g. {found[0][:30]}"
-    return MetricResult(len(found), reason, {"matches": _examples(f[:60] for f in found)})
+    """Lines with web-page boilerplate (小编, 范文, 篇1, 供大家参考 … or the ingest cleaner's patterns)."""
+    lines: list[str] = []
+    found: list[str] = []
+    for line in ctx.text.splitlines():
+        hits = [m.group() for m in BOILERPLATE_RE.finditer(line)]
+        if ctx.boilerplate_finder is not None and line.strip():
+            hits += [str(x) for x in (ctx.boilerplate_finder(line) or [])]
+        if hits:
+            lines.append(line.strip()[:60])
+            found += hits
+    reason = "no web boilerplate" if not lines else f"{len(lines)} lines of web boilerplate, e.g. {lines[0][:30]}"
+    return MetricResult(len(lines), reason, {"matches": _examples(f[:40] for f in found), "lines": _examples(lines)})
 
 
 def foreign_words(ctx: PlanContext) -> MetricResult:
