@@ -102,11 +102,19 @@ def _sha256(path: Path) -> str:
 
 
 def source_files(paths: Sequence[Path] | None) -> list[Path]:
-    """The files to ingest: ``paths`` (files or folders) or the built-in corpus."""
-    from drafter.ingest.pipeline import iter_source_files
+    """The files to ingest: ``paths`` (files or folders) or the built-in corpus.
+
+    A named path that does not exist raises :class:`InputError`.
+    """
     from drafter.resources import corpus_dir
 
-    return list(iter_source_files([Path(p) for p in paths] if paths else [corpus_dir()]))
+    targets = [Path(p) for p in paths] if paths else [corpus_dir()]
+    for p in targets:
+        if not p.exists():
+            raise InputError(f"{p} does not exist: pass existing files or folders of plans")
+    from drafter.ingest.pipeline import iter_source_files
+
+    return list(iter_source_files(targets))
 
 
 def _parse_file(path: Path) -> list[Plan]:

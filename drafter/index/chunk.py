@@ -124,6 +124,7 @@ def chunk_plan(plan: Plan, *, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_toke
     for section, start, end in spans:
         segment = plan.text[start:end]
         pieces = split_text(segment, max_tokens=max_tokens, overlap_tokens=overlap_tokens)
+        pieces = _attach_heading(segment, section.heading, pieces, max_tokens, overlap_tokens)
         path = list(section.path) if section.path else ([section.heading] if section.heading else [])
         cursor = 0
         for piece in pieces:
@@ -155,6 +156,30 @@ def chunk_plan(plan: Plan, *, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_toke
                 )
             )
     return chunks
+
+
+def _attach_heading(segment: str, heading: str, pieces: list[str], max_tokens: int, overlap_tokens: int) -> list[str]:
+    """Keep a heading with the start of its body when the first paragraph is too long for both.
+
+    The splitter cuts at line breaks first, so a heading followed by a long paragraph
+    would be a chunk of its own; instead the paragraph's first sentences (as many as fit
+    next to the heading) join it, and the rest of the paragraph becomes the next piece.
+    """
+    head = heading.strip()
+    if not head or len(pieces) < 2 or pieces[0].strip() != head:
+        return pieces
+    rest_start = segment.find(pieces[1], segment.find(head) + len(head))
+    if rest_start < 0:
+        return pieces
+    lead = segment[:rest_start]
+    budget = max_tokens - count_tokens(lead)
+    if budget < 8:
+        return pieces
+    sub = split_text(pieces[1], max_tokens=budget, overlap_tokens=min(overlap_tokens, budget // 4))
+    if not sub or not pieces[1].startswith(sub[0]):
+        return pieces
+    remainder = pieces[1][len(sub[0]) :].strip()
+    return [lead + sub[0], *([remainder] if remainder else []), *pieces[2:]]
 
 
 def chunk_plans(plans: Iterable[Plan], **kwargs: int) -> list[Chunk]:
