@@ -1,0 +1,122 @@
+"""Read a source document (.txt/.md in any common Chinese encoding, or .docx) into text."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from drafter.errors import InputError
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".txt", ".md"}
+DOCX_SUFFIXES = {".docx"}
+SUFFIXES = TEXT_SUFFIXES | DOCX_SUFFIXES
+
+
+def read_document(path: Path) -> str:
+    """The text of ``path``, with line breaks normalised to ``\\n``.
+
+    ``.txt``/``.md``: UTF-8 (with or without BOM), UTF-16 when a BOM says so, then
+    GB18030 (a superset of GBK/GB2312), then charset-normalizer as a last resort (it
+    misreads short texts). ``.docx``: paragraphs and table cells, in document order.
+    Raises :class:`InputError` naming the file when it is missing, unreadable, binary
+    or empty.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; check the path")
+    suffix = path.suffix.lower()
+    if suffix in DOCX_SUFFIXES:
+        text = _read_docx(path)
+    elif suffix in TEXT_SUFFIXES or not suffix:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc}); check its permissions") from None
+        text = decode_bytes(data, name=str(path))
+    else:
+        raise InputError(f"{path}: unsupported file type {suffix!r}; use .txt, .md or .docx")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty; remove it or add the plan's text")
+    return text
+
+
+def decode_bytes(data: bytes, *, name: str = "<bytes>") -> str:
+    """Decode a text file's bytes (see :func:`read_document` for the order tried)."""
+    if not data.strip():
+        return ""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{name}: broken UTF-16 text; re-save it as UTF-8") from None
+    if b"\x00" in data:
+        raise InputError(f"{name}: looks like a binary file (NUL bytes); give a .txt, .md or .docx file")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "gb18030" and not _plausible_chinese(text):
+            break
+        log.debug("%s decoded as %s", name, encoding)
+        return text
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or not _plausible_text(str(best)):
+        raise InputError(f"{name}: cannot decode the text (not UTF-8, UTF-16 or GB18030); re-save it as UTF-8")
+    log.debug("%s decoded as %s by charset-normalizer", name, best.encoding)
+    return str(best)
+
+
+def _plausible_chinese(text: str) -> bool:
+    """GB18030 decodes almost any bytes; accept it when the result is mostly CJK or ASCII text."""
+    if not text:
+        return False
+    good = sum(1 for ch in text if ch.isascii() and (ch.isprintable() or ch in "\n\t\r") or "\u4e00" <= ch <= "\u9fff"
+               or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or ch in "“”‘’…—·")
+    return good / len(text) >= 0.9
+
+
+def _plausible_text(text: str) -> bool:
+    if not text:
+        return False
+    bad = sum(1 for ch in text if not ch.isprintable() and ch not in "\n\r\t")
+    return bad / len(text) < 0.05
+
+
+def _read_docx(path: Path) -> str:
+    import zipfile
+
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError:  # pragma: no cover - python-docx is a dependency
+        raise InputError(f"{path}: reading .docx needs python-docx; pip install python-docx") from None
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable .docx file ({exc.__class__.__name__}); re-save it from Word") from None
+    lines: list[str] = []
+    body = document.element.body
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                seen: set[int] = set()
+                for cell in row.cells:
+                    if id(cell._tc) in seen:  # merged cells repeat
+                        continue
+                    seen.add(id(cell._tc))
+                    text = cell.text.strip()
+                    if text:
+                        lines.append(text)
+    return "\n".join(lines)
