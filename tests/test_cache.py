@@ -1,0 +1,100 @@
+"""The on-disk answer cache: keys, atomic files, no API key anywhere, no request paid twice."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from fake_openai_server import fake_openai  # noqa: F401  (fixture)
+
+from drafter.draft.cache import AnswerCache, cache_key, default_answers_dir
+from drafter.draft.openai_writer import OpenAIWriter
+
+MESSAGES = [{"role": "system", "content": "你是工会文字秘书。"}, {"role": "user", "content": "写指导思想。"}]
+SECRET = "sk-test-SECRET-0123456789abcdef"
+
+
+def test_key_depends_on_model_url_temperature_and_messages_only():
+    k = cache_key("gpt-4o-mini", "http://127.0.0.1:1/v1", 0.3, MESSAGES)
+    assert len(k) == 64 and k == cache_key("gpt-4o-mini", "http://127.0.0.1:1/v1/", 0.3, [dict(m) for m in MESSAGES])
+    assert cache_key("deepseek-chat", "http://127.0.0.1:1/v1", 0.3, MESSAGES) != k
+    assert cache_key("gpt-4o-mini", "http://127.0.0.1:2/v1", 0.3, MESSAGES) != k
+    assert cache_key("gpt-4o-mini", "http://127.0.0.1:1/v1", 0.7, MESSAGES) != k
+    assert cache_key("gpt-4o-mini", "http://127.0.0.1:1/v1", 0.3, MESSAGES[:1]) != k
+    # None means OpenAI's own endpoint
+    assert cache_key("m", None, 0.3, MESSAGES) == cache_key("m", "https://api.openai.com/v1", 0.3, MESSAGES)
+
+
+def test_put_get_round_trip_is_utf8_and_atomic(tmp_path):
+    cache = AnswerCache(tmp_path)
+    key = cache_key("m", None, 0.3, MESSAGES)
+    assert cache.get(key) is None
+    path = cache.put(key, "坚持以习近平新时代中国特色社会主义思想为指导。", model="m", base_url=None, temperature=0.3,
+                     messages=MESSAGES, usage={"input_tokens": 10})
+    assert path == tmp_path / key[:2] / f"{key}.json"
+    raw = path.read_text(encoding="utf-8")
+    assert "习近平" in raw  # ensure_ascii=False
+    record = cache.get(key)
+    assert record["answer"].startswith("坚持") and record["model"] == "m" and record["messages"] == MESSAGES
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
+    assert len(cache) == 1 and cache.clear() == 1 and cache.get(key) is None
+
+
+def test_unreadable_cache_file_is_a_miss(tmp_path):
+    cache = AnswerCache(tmp_path)
+    key = "ab" + "0" * 62
+    cache.path(key).parent.mkdir(parents=True)
+    cache.path(key).write_text("{not json", encoding="utf-8")
+    assert cache.get(key) is None
+
+
+def test_default_folder_honours_drafter_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "c"))
+    assert default_answers_dir() == tmp_path / "c" / "answers"
+    assert AnswerCache().directory == tmp_path / "c" / "answers"
+    assert OpenAIWriter(api_key=SECRET).cache.directory == tmp_path / "c" / "answers"
+    assert OpenAIWriter(api_key=SECRET, cache_dir=tmp_path / "x").cache.directory == tmp_path / "x" / "answers"
+    assert OpenAIWriter(api_key=SECRET, use_cache=False).cache is None
+
+
+@pytest.mark.server
+def test_second_identical_run_makes_no_request_and_never_stores_the_key(fake_openai, tmp_path):
+    def run() -> str:
+        writer = OpenAIWriter(model="fake-model", base_url=fake_openai.base_url, api_key=SECRET, cache_dir=tmp_path)
+        return writer.complete(MESSAGES)
+
+    first = run()
+    assert len(fake_openai.requests) == 1
+    second = run()  # a new writer, as in a second process: served from disk
+    assert second == first and len(fake_openai.requests) == 1
+    files = list(tmp_path.rglob("*"))
+    assert any(f.suffix == ".json" for f in files)
+    for f in files:
+        if f.is_file():
+            assert SECRET not in f.read_text(encoding="utf-8")
+            assert SECRET[-12:] not in f.read_text(encoding="utf-8")
+    # a different temperature is a different request
+    OpenAIWriter(model="fake-model", base_url=fake_openai.base_url, api_key=SECRET, cache_dir=tmp_path,
+                 temperature=0.9).complete(MESSAGES)
+    assert len(fake_openai.requests) == 2
+
+
+@pytest.mark.server
+def test_failed_answers_are_not_cached(fake_openai, tmp_path):
+    from drafter.errors import ModelError
+
+    writer = OpenAIWriter(model="fake-model", base_url=fake_openai.base_url, api_key=SECRET, cache_dir=tmp_path,
+                          max_retries=0)
+    fake_openai.fail_next(500)
+    with pytest.raises(ModelError):
+        writer.complete(MESSAGES)
+    fake_openai.enqueue("   ")
+    with pytest.raises(ModelError, match="empty answer"):
+        writer.complete(MESSAGES)
+    assert len(AnswerCache(tmp_path / "answers")) == 0
+    assert writer.complete(MESSAGES) and len(AnswerCache(tmp_path / "answers")) == 1
+    assert not [p for p in Path(tmp_path).rglob("*.tmp")] and os.listdir(tmp_path)
+    record = json.loads(next(Path(tmp_path).rglob("*.json")).read_text(encoding="utf-8"))
+    assert record["model"] == "fake-model" and record["base_url"] == fake_openai.base_url
