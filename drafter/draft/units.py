@@ -25,6 +25,7 @@ class UnitProfile:
     aliases: list[str] = field(default_factory=list)
     staff: str = "职工"
     women: str = "女职工"
+    home: str = "职工之家"
     congress: str = "职代会"
     congress_full: str = "职工代表大会"
     openness: str = "厂务公开"
@@ -46,7 +47,7 @@ class UnitProfile:
     def words(self) -> dict[str, str]:
         """The placeholders templates may use: {staff}, {congress}, {openness}, {we} …"""
         return {
-            "staff": self.staff, "women": self.women, "congress": self.congress, "congress_full": self.congress_full,
+            "staff": self.staff, "women": self.women, "home": self.home, "congress": self.congress, "congress_full": self.congress_full,
             "openness": self.openness, "ethics": self.ethics, "self": self.self, "we": self.we,
             "this": self.this, "union": self.union, "leader": self.leader, "work": self.work,
             "service": self.service, "name": self.name,

@@ -1,0 +1,228 @@
+"""The offline composer: drafts a section from retrieved passages, with no model and no network.
+
+For each section it cuts the passages into items (numbered items and sentences),
+adapts them to the unit (word map) and the year, drops what a plan must not carry
+(forbidden words, another unit's names, stale era terms, numbers, past-tense reporting,
+web boilerplate, fragments), drops near-duplicates and items that belong to another
+section of the outline, ranks the rest (same unit, nearest units, plans before
+summaries, the brief's asks first) and keeps 3–7. Its own words are only the opening
+sentence (from the brief's asks or the section's goal), the 指导思想 paragraph built
+from the era framing, and the month lines of the schedule built from the calendar.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from drafter.draft import text as tx
+from drafter.draft.base import SectionRequest, Writer
+from drafter.models import OutlineSection, SectionDraft, SubSection
+
+log = logging.getLogger(__name__)
+
+MIN_ITEMS, MAX_ITEMS = 3, 6
+_CN_NUM = "一二三四五六七八九十"
+
+
+@dataclass
+class Candidate:
+    """One usable item with where it came from and how well it fits."""
+
+    text: str
+    plan_id: str
+    score: float
+    grams: set[str] = field(default_factory=set)
+    ask: str | None = None
+
+
+def _unit_bonus(unit: str, profile) -> float:  # noqa: ANN001
+    if unit == profile.id:
+        return 1.0
+    if unit in profile.nearest:
+        return 0.8 - 0.08 * profile.nearest.index(unit)
+    return 0.0
+
+
+_KIND_BONUS = {"plan": 0.3, "summary_and_plan": 0.1, "summary": -0.4, "not_union": -1.0}
+
+
+def _keywords(section_id: str) -> list[str]:
+    from drafter.draft.outline import section_keywords
+
+    return section_keywords(section_id)
+
+
+def _kw_score(text: str, words: list[str]) -> int:
+    return sum(min(text.count(w), 2) for w in words if w)
+
+
+_ASK_NOISE = re.compile(r"加强|开展|筹建|推进|做好|组织|建设|创建|提升|举办|落实|完善|关注|关心|关爱|"
+                        r"教职工|干部职工|医务职工|职工|社区工作者|工会|活动|工作|我园|我校|我院|公司")
+
+
+def _ask_words(ask: str) -> set[str]:
+    """The bigrams that carry an ask's subject (心理健康 of 教职工心理健康)."""
+    return tx.bigrams(_ASK_NOISE.sub(" ", ask))
+
+
+class OfflineWriter(Writer):
+    """Compose sections from retrieved passages (see the module docstring)."""
+
+    name = "offline"
+
+    def __init__(self, max_items: int = MAX_ITEMS, **_: object) -> None:
+        self.max_items = max_items
+
+    # ------------------------------------------------------------------ public
+    def write(self, request: SectionRequest) -> SectionDraft:
+        section = request.section
+        if section.id == "schedule":
+            return self._schedule(request)
+        if section.id == "guiding_ideology":
+            return self._guiding(request)
+        cands = self.candidates(request)
+        chosen = self._choose(cands, section)
+        covered = {c.ask for c in chosen if c.ask}
+        missing = [a for a in section.asks if a not in covered]
+        if missing:
+            chosen = [*(Candidate(self.ask_item(request, a), "", 9.0, set(), a) for a in missing),
+                      *chosen][: max(self.max_items, len(missing))]
+        draft = SectionDraft(
+            id=section.id, title=section.title, intro=self.opening(request),
+            sources=list(dict.fromkeys(c.plan_id for c in chosen if c.plan_id)), writer=self.name,
+        )
+        if section.subsections:
+            draft.subsections = self._distribute(chosen, section)
+        else:
+            draft.items = [c.text for c in chosen]
+        return draft
+
+    # ------------------------------------------------------------------ opening sentences
+    def opening(self, request: SectionRequest) -> str:
+        """One sentence from the asks the brief assigned to this section, else from its goal."""
+        profile, section = request.profile, request.section
+        goal = (section.goal or "").strip().rstrip("。")
+        asks = [a.strip().rstrip("。") for a in section.asks if a.strip()]
+        if asks:
+            joined = "、".join(f"“{a}”" for a in asks) if len(asks) > 1 else f"“{asks[0]}”"
+            lead = f"{request.brief.year}年，{profile.union}把{joined}作为本项工作的重点"
+            return f"{lead}，{goal}。" if goal else f"{lead}，细化措施，抓好落实。"
+        return f"{goal}。" if goal else ""
+
+    @staticmethod
+    def ask_item(request: SectionRequest, ask: str) -> str:
+        """The item for an ask no retrieved passage speaks to: the ask itself, framed as a task."""
+        p = request.profile
+        return f"围绕{ask}，{p.union}将结合{p.we}实际制定具体工作方案，明确责任分工和时间安排，确保各项措施落到实处。"
+
+    def _guiding(self, request: SectionRequest) -> SectionDraft:
+        era = request.era
+        if era is None:
+            from drafter.draft.era import era_for
+
+            era = era_for(request.brief.year)
+        intro = era.guiding_sentence(request.profile)
+        extra = self.opening(request) if request.section.asks else ""
+        return SectionDraft(id=request.section.id, title=request.section.title, intro=intro + extra,
+                            writer=self.name)
+
+    def _schedule(self, request: SectionRequest) -> SectionDraft:
+        from drafter.draft.calendar import schedule_for
+
+        lines = []
+        for month, events in schedule_for(request.profile.id, request.brief.year, request.profile):
+            body = "；".join(e.line() for e in events)
+            lines.append(f"{month}月：{body}。")
+        return SectionDraft(id="schedule", title=request.section.title, items=lines, writer=self.name,
+                            sources=[])
+
+    # ------------------------------------------------------------------ candidates
+    def candidates(self, request: SectionRequest) -> list[Candidate]:
+        """Every usable item of the passages, adapted and scored (best first, no duplicates)."""
+        from drafter.draft.era import stale_regex
+
+        profile, section, year = request.profile, request.section, request.brief.year
+        stale = stale_regex(year)
+        forbidden = [*profile.forbidden]
+        from drafter.draft.units import foreign_names
+
+        forbidden += foreign_names()
+        own_words = _keywords(section.id)
+        others = [s for s in request.outline.sections if s.id != section.id and s.id not in ("schedule", "guiding_ideology")]
+        other_words = {s.id: _keywords(s.id) for s in others}
+        asks = [(a, _ask_words(a)) for a in section.asks]
+        ask_passages: set[str] = set(request.extra.get("ask_chunks", []))
+        out: list[Candidate] = []
+        rejected: dict[str, int] = {}
+        for rank, p in enumerate(request.passages):
+            c = p.chunk
+            base = 1.0 / (1.0 + 0.08 * rank) + _unit_bonus(c.unit, profile) + _KIND_BONUS.get(c.kind, 0.0)
+            if c.section_id == section.id:
+                base += 0.5
+            for raw in tx.split_items(p.text):
+                item = tx.finish(tx.adapt_year(profile.adapt(raw), year))
+                why = tx.reject_reason(item, forbidden=forbidden, stale=stale)
+                if why:
+                    rejected[why.split(":")[0]] = rejected.get(why.split(":")[0], 0) + 1
+                    continue
+                own = _kw_score(item, own_words)
+                best_other = max((_kw_score(item, w) for w in other_words.values()), default=0)
+                if best_other >= 2 and best_other > own:
+                    rejected["elsewhere"] = rejected.get("elsewhere", 0) + 1
+                    continue
+                grams = tx.bigrams(item)
+                score = base + 0.15 * min(own, 4)
+                hit = None
+                for ask, ask_grams in asks:
+                    if ask_grams and len(ask_grams & grams) / len(ask_grams) >= 0.5:
+                        score += 1.5
+                        hit = ask
+                        break
+                if c.id in ask_passages and hit is None:
+                    score -= 0.3 if own == 0 else 0.0
+                if own == 0 and c.section_id != section.id and hit is None:
+                    continue  # off the section's subject
+                out.append(Candidate(item, c.plan_id, score, grams, hit))
+        log.debug("section %s: %d candidates, rejected %s", section.id, len(out), rejected)
+        out.sort(key=lambda x: -x.score)
+        avoid = [tx.bigrams(t) for t in request.extra.get("avoid", [])]
+        unique: list[Candidate] = []
+        seen: list[set[str]] = list(avoid)
+        for cand in out:
+            if tx.is_duplicate(cand.text, seen):
+                continue
+            seen.append(cand.grams)
+            unique.append(cand)
+        return unique
+
+    def _choose(self, cands: list[Candidate], section: OutlineSection) -> list[Candidate]:
+        chosen = cands[: self.max_items]
+        # The asks first, in the brief's order; then the rest by score.
+        ask_order = {a: i for i, a in enumerate(section.asks)}
+        return sorted(chosen, key=lambda c: (ask_order.get(c.ask, len(ask_order)) if c.ask else len(ask_order), -c.score))
+
+    def _distribute(self, chosen: list[Candidate], section: OutlineSection) -> list[SubSection]:
+        subs = [SubSection(title=t) for t in section.subsections]
+        title_grams = [tx.bigrams(t) for t in section.subsections]
+        for cand in chosen:
+            overlaps = [len(cand.grams & g) for g in title_grams]
+            best = max(range(len(subs)), key=lambda i: (overlaps[i], -len(subs[i].items)))
+            subs[best].items.append(cand.text)
+        return subs
+
+
+def dedupe_sections(drafts: list[SectionDraft], threshold: float = 0.45) -> list[SectionDraft]:
+    """Drop items that repeat an item of an earlier section (sections must not repeat each other)."""
+    seen: list[set[str]] = []
+    for d in drafts:
+        if d.id == "schedule":
+            continue
+        d.items = [t for t in d.items if not tx.is_duplicate(t, seen, threshold)] if d.items else d.items
+        for sub in d.subsections:
+            sub.items = [t for t in sub.items if not tx.is_duplicate(t, seen, threshold)]
+        for t in [*d.items, *(x for s in d.subsections for x in s.items)]:
+            seen.append(tx.bigrams(t))
+    return drafts
+
