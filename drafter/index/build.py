@@ -149,9 +149,8 @@ def _clear_sidecars(paths: IndexPaths) -> None:
     # open client leaves it a read-only database)
 
 
-def _save_embedder(paths: IndexPaths, embedder: Any) -> str:
+def _save_embedder(paths: IndexPaths, embedder: Any, fit_id: str) -> str:
     """Save into ``embedder/<fit id>/`` (the manifest names the current one); return the fit id."""
-    fit_id = uuid.uuid4().hex[:12]
     target = paths.embedder / fit_id
     tmp = paths.embedder / f".{fit_id}.tmp"
     embedder.save(tmp)
@@ -202,11 +201,17 @@ def ingest(
 
     with layout.index_lock(lp, warn=say):
         manifest = None if rebuild else layout.load_manifest(lp)
-        store = ChromaStore(config)
+        retired = None
         if manifest is None:  # a new index, or --rebuild: start from nothing
-            store.drop()
+            if rebuild and config.chroma_url:  # on a server: drop only the collection this index used
+                old = _old_collection(lp)
+                retired = ChromaStore(config, name=old) if old else None
+            elif not config.chroma_url:  # a local folder is ours: drop all its collections
+                _drop_collections(config)
             _clear_sidecars(lp)
             manifest = layout.new_manifest(config)
+        old_collection = (manifest.get("embedder") or {}).get("collection")
+        store = ChromaStore(config, name=old_collection) if old_collection else None
         index_spec = (manifest.get("embedder") or {}).get("spec")
         wanted = configured_spec()
         if index_spec and wanted and wanted != index_spec:
@@ -281,23 +286,28 @@ def ingest(
         refit = emb_meta is None or (
             emb_meta.get("needs_fit", True) and total_after > REFIT_GROWTH * max(1, int(emb_meta.get("fitted_on", 0)))
         )
-        if to_delete:
-            store.delete(sorted(to_delete))
         if refit and total_after:
-            kept = _kept_chunks(store, present)
+            # a new fit gets a new collection (its dimension may differ); the old one is
+            # dropped once the manifest names the new one, so readers never see it half-filled
+            kept = _kept_chunks(store, present) if store is not None else []
             everything = kept + to_add
             embedder = make_embedder(index_spec or wanted)
             if embedder.needs_fit:
                 report_progress(0, len(everything), "fitting the embedder")
                 embedder.fit([c.text for c in everything])
+            fit_id = uuid.uuid4().hex[:12]
+            retired, store = retired or store, ChromaStore(config, name=f"{config.collection}-{fit_id}")
             _embed_and_store(store, embedder, everything, report_progress)
-            fit_id = _save_embedder(lp, embedder)
-            emb_meta = {"spec": embedder.spec, "name": embedder.name, "dim": embedder.dim,
-                        "needs_fit": embedder.needs_fit, "fitted_on": len(everything), "fit_id": fit_id}
+            _save_embedder(lp, embedder, fit_id)
+            emb_meta = {"spec": embedder.spec, "name": embedder.name, "dim": embedder.dim, "needs_fit": embedder.needs_fit,
+                        "fitted_on": len(everything), "fit_id": fit_id, "collection": store.name}
             report.refitted = True
-        elif to_add:
-            embedder = load_embedder(lp.embedder / emb_meta["fit_id"])
-            _embed_and_store(store, embedder, to_add, report_progress)
+        elif store is not None and emb_meta:
+            if to_delete:
+                store.delete(sorted(to_delete))
+            if to_add:
+                embedder = load_embedder(lp.embedder / emb_meta["fit_id"])
+                _embed_and_store(store, embedder, to_add, report_progress)
 
         # 4. BM25 and the table of chunks
         if to_add or to_delete or not lp.bm25.is_file():
@@ -319,6 +329,8 @@ def ingest(
         layout.write_json_atomic(lp.manifest, manifest)
         if emb_meta:
             _prune_embedders(lp, emb_meta["fit_id"])
+        if retired is not None:
+            retired.drop()
 
     report.plans_total = len(ordered)
     report.chunks_total = len(bm)
@@ -329,6 +341,8 @@ def ingest(
 
 
 def _skip(report: IngestReport, say: Warn, name: str, reason: str) -> None:
+    if reason.startswith(f"{name}: "):
+        reason = reason[len(name) + 2 :]
     report.files_skipped.append({"file": name, "reason": reason})
     say(f"skipped {name}: {reason}")
 
@@ -344,6 +358,24 @@ def _record_sources(manifest: dict[str, Any], parsed: dict[str, tuple[Path, str,
             "plans": [p.id for p in plans],
             "chunks": sum(per_plan.get(p.id, 0) for p in plans),
         }
+
+
+def _old_collection(paths: IndexPaths) -> str | None:
+    try:
+        manifest = layout.load_manifest(paths)
+    except InputError:
+        return None
+    return ((manifest or {}).get("embedder") or {}).get("collection")
+
+
+def _drop_collections(config: IndexConfig) -> None:
+    """Drop this index's collections: every ``<collection>-<fit id>`` (and a bare ``<collection>``)."""
+    from drafter.index.store import ChromaStore
+
+    base = ChromaStore(config)
+    for name in base.collection_names():
+        if name == config.collection or name.startswith(f"{config.collection}-"):
+            ChromaStore(config, name=name).drop()
 
 
 def _kept_chunks(store: Any, present: set[str]) -> list[Chunk]:

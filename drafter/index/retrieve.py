@@ -97,7 +97,7 @@ class Retriever:
             check_spec(manifest["embedder"]["spec"])
             self.embedder = load_embedder(self.paths.embedder / manifest["embedder"]["fit_id"])
             self.bm25 = BM25Index.load(self.paths.bm25)
-        self.store = ChromaStore(self.config, create=False)
+        self.store = ChromaStore(self.config, name=manifest["embedder"]["collection"], create=False)
         self._plans: list[Plan] | None = None
         self._sections: list[str] | None = None
 

@@ -44,12 +44,24 @@ def _unreachable(url: str) -> StoreError:
 class ChromaStore:
     """The chunks' vectors, texts and flat metadata in one chroma collection."""
 
-    def __init__(self, config: IndexConfig, *, create: bool = True):
+    def __init__(self, config: IndexConfig, *, name: str | None = None, create: bool = True):
         self.config = config
-        self.name = config.collection
+        self.name = name or config.collection
         self._client = self._connect()
         self._collection: Any = None
         self._create = create
+
+    @classmethod
+    def of_index(cls, config: IndexConfig) -> "ChromaStore":
+        """The collection the index's manifest names (each embedder fit has its own)."""
+        from drafter.errors import MissingIndexError
+        from drafter.index.layout import load_manifest
+
+        manifest = load_manifest(IndexPaths.of(config))
+        name = ((manifest or {}).get("embedder") or {}).get("collection")
+        if not name:
+            raise MissingIndexError(f"no index at {config.index_dir}: run `drafter ingest` first (or pass --index DIR)")
+        return cls(config, name=name, create=False)
 
     def _connect(self) -> Any:
         import chromadb
@@ -126,6 +138,12 @@ class ChromaStore:
                 self.collection.delete(ids=ids[i : i + BATCH])
             except Exception as exc:
                 raise self._error("delete vectors", exc) from None
+
+    def collection_names(self) -> list[str]:
+        try:
+            return [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
+        except Exception as exc:
+            raise self._error("list collections", exc) from None
 
     def drop(self) -> None:
         """Delete the whole collection (``--rebuild``)."""
