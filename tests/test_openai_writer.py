@@ -68,6 +68,11 @@ def test_parse_plain_items_chatter_notes_and_reworded_heading():
     assert d.subsections == []
 
 
+def test_parse_drops_polite_wrappers():
+    d = parse_section_markdown("好的，这是“关心关爱教职工”部分的正文。\n工会将办好实事。\n1. 建立谈心制度。\n希望对您有帮助！", CARE)
+    assert d.intro == "工会将办好实事。" and d.items == ["建立谈心制度。"]
+
+
 def test_parse_inline_subheading_and_prose_only():
     d = parse_section_markdown("（一）加强理论学习。组织教职工学习党的创新理论。\n（二）开展主题活动", CARE)
     assert [(s.title, s.items) for s in d.subsections] == [("加强理论学习", ["组织教职工学习党的创新理论。"]), ("开展主题活动", [])]
@@ -110,7 +115,8 @@ def test_no_key_and_no_base_url_is_a_config_error(monkeypatch, tmp_path):
 
 
 @pytest.mark.server
-def test_prompt_over_http_carries_unit_year_brief_and_passages(fake_openai, tmp_path):
+def test_prompt_over_http_carries_unit_year_brief_and_passages(fake_openai, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     ps = [passage("每学期组织一次教职工心理健康讲座。", "001_abc#1"), passage("开展女教职工健康体检。", "002_def#2")]
     draft = writer_for(fake_openai, tmp_path, temperature=0.2).write(make_request(ps))
     assert len(fake_openai.requests) == 1
@@ -125,6 +131,18 @@ def test_prompt_over_http_carries_unit_year_brief_and_passages(fake_openai, tmp_
     assert draft.writer == "openai" and draft.id == "care" and draft.title == "关心关爱教职工"
     assert draft.sources == ["001_abc#1", "002_def#2"]
     assert draft.intro and len(draft.subsections) == 2 and all(s.items for s in draft.subsections)
+    assert SECRET not in caplog.text
+
+
+@pytest.mark.server
+def test_whole_plan_prompt_through_complete(fake_openai, tmp_path):
+    from drafter.draft.prompting import render_whole_plan_prompt
+
+    req = make_request([passage("开展健步走活动。")])
+    messages = render_whole_plan_prompt(req.brief, req.outline, req.passages, req.profile, req.era)
+    answer = writer_for(fake_openai, tmp_path).complete(messages)
+    assert answer.startswith("# 阳光幼儿园2024年工会工作计划")
+    assert fake_openai.requests[0]["messages"] == messages
 
 
 @pytest.mark.server
@@ -262,7 +280,7 @@ def test_base_url_without_key_uses_a_dummy_key(fake_openai, tmp_path, monkeypatc
 def test_writer_with_an_injected_fake_chat_model(tmp_path):
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-    model = FakeListChatModel(responses=["开头语。\n1. 第一条。\n2. 第二条。", "另一个回答。\n1. 第三条。"])
+    model = FakeListChatModel(responses=["开头语。\n1. 第一条。\n2. 第二条。", "<think>先想一想。\n1. 草稿</think>\n另一个回答。\n1. 第三条。"])
     writer = OpenAIWriter(model="fake", api_key=SECRET, cache_dir=tmp_path, chat_model=model)
     req = make_request([passage("参考。", "001_a#1"), passage("参考二。", "001_a#1"), passage("参考三。", "002_b#1")])
     first = writer.write(req)
@@ -270,7 +288,7 @@ def test_writer_with_an_injected_fake_chat_model(tmp_path):
     assert first.intro and len(first.items) == 2
     assert writer.write(req) == first  # the cache answered; the fake model was not asked again
     other = asyncio.run(writer.awrite(make_request([], section_index=1)))
-    assert other.id == "ideology" and len(other.items) == 1  # the fake model's second answer
+    assert other.id == "ideology" and other.intro == "另一个回答。" and other.items == ["第三条。"]  # reasoning dropped
     assert writer.stats == {"requests": 2, "cache_hits": 1, "prompt_tokens": 0, "completion_tokens": 0}
 
 

@@ -151,6 +151,14 @@ def test_unit_words_and_era_text_read_profiles_defensively():
     assert era_text("自定义提法", 2024) == "自定义提法"
 
 
+def test_schedule_section_gets_the_years_dated_events():
+    user = render_section_prompt(make_request([], section_index=3)).messages[1]["content"]
+    assert "本年重要日期" in user and "9月：" in user and "教师节" in user and "9月10日" in user
+    assert "1. 1月：" in user  # the month-list format rule
+    other = render_section_prompt(make_request([], section_index=2)).messages[1]["content"]
+    assert "本年重要日期" not in other
+
+
 def test_no_passages_says_so():
     prompt = render_section_prompt(make_request([]))
     assert "没有检索到参考资料" in prompt.messages[1]["content"]

@@ -276,14 +276,14 @@ class _LoopSlot:
 def _reply_text(reply: Any) -> str:
     content = getattr(reply, "content", reply)
     if isinstance(content, str):
-        return content
+        return _THINK.sub("", content)
     parts = []
     for block in content or []:
         if isinstance(block, str):
             parts.append(block)
         elif isinstance(block, dict) and block.get("type") == "text":
             parts.append(str(block.get("text", "")))
-    return "".join(parts)
+    return _THINK.sub("", "".join(parts))
 
 
 def _server_message(exc: Any) -> str:
@@ -337,8 +337,12 @@ _SUB_NUM = re.compile(r"^[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）]
 _TOP_NUM = re.compile(r"^(?:第[一二三四五六七八九十]{1,3}部分|[一二三四五六七八九十]{1,3}\s*[、.．])\s*")
 _ITEM_NUM = re.compile(r"^(?:\d{1,2}\s*[.、．）)](?!\d)|[（(]\d{1,2}[)）]|[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮]|[-*+•·]\s)\s*")
 _BULLET = re.compile(r"^[-*+•·]\s")
-_CHATTER = re.compile(r"^(好的|当然|以下是|下面是|以下为|根据您?的要求|这是).{0,60}[：:]$")
-_NOTE = re.compile(r"^[（(]?(注|说明|备注)[：:]|^以上(内容|是|为)")
+_CHATTER = re.compile(
+    r"^(?:(?:以下是|下面是|以下为|根据您?的要求|这是).{0,60}[：:]|(?:好的|当然|没问题)[，,！!。].{0,60}"
+    r"|(?:以下是|下面是|以下为|这是).{0,40}(?:部分|内容|正文|草稿|初稿).{0,20}[：:。])$"
+)
+_NOTE = re.compile(r"^[（(]?(注|说明|备注)[：:]|^以上(内容|是|为)|^(希望|如需|如有).{0,40}(帮助|调整|修改)")
+_THINK = re.compile(r"<think>.*?</think>\s*", re.S)
 _EMPHASIS = re.compile(r"\*\*|__")
 _PUNCT = re.compile(r"[\s，。、；：:,.;!?！？“”\"'（）()《》]")
 

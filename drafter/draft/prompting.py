@@ -324,18 +324,27 @@ def _outline_lines(outline: Outline, current: OutlineSection | None) -> str:
 
 
 _PROSE = re.compile(r"指导思想|总体思路|工作思路|总体要求|指导方针|基本思路")
-_SCHEDULE = re.compile(r"月|行事历|日程|进度|安排表|时间安排")
+_SCHEDULE = re.compile(r"月度|每月|按月|月份|行事历|日程|安排表|时间安排|具体工作安排|工作进度")
+
+
+def is_prose(section: OutlineSection) -> bool:
+    sid = (section.id or "").lower()
+    return bool(_PROSE.search(section.title)) or any(k in sid for k in ("guid", "ideology", "principle"))
+
+
+def is_schedule(section: OutlineSection) -> bool:
+    sid = (section.id or "").lower()
+    return bool(_SCHEDULE.search(section.title)) or any(k in sid for k in ("schedule", "calendar", "month"))
 
 
 def format_rules(section: OutlineSection) -> str:
     """How the section should be laid out: prose, a month-by-month list, or items (the default)."""
-    sid = (section.id or "").lower()
-    if _PROSE.search(section.title) or any(k in sid for k in ("guid", "ideology", "principle")):
+    if is_prose(section):
         return (
             "写成一至两段连贯的论述，约200–400字：说明本年度工会工作以什么为指导、围绕什么中心、"
             "达到什么总体目标。不分条目，不用小标题。"
         )
-    if _SCHEDULE.search(section.title) or any(k in sid for k in ("schedule", "calendar", "month")):
+    if is_schedule(section):
         return (
             "先用一句话作开头语，然后按月份逐条列出全年主要工作，每条单独一行，以“1. 1月：”“2. 2月：”这样的格式开头，"
             "工作少的月份可以合并为一条（如“7. 7—8月：”）；共8–12条，每条一两句话，写该月要做的具体事情。"
@@ -355,6 +364,18 @@ def _extra_lines(extra: dict[str, Any] | None) -> str:
         text = "；".join(_words(value)) if isinstance(value, (list, tuple, dict)) else str(value)
         lines.append(f"{key}：{text}")
     return "\n".join(lines)
+
+
+def calendar_lines(brief: Brief, profile: Any) -> str:
+    """The year's dated events for the unit, one line per month (from :mod:`drafter.draft.calendar`)."""
+    try:
+        from drafter.draft.calendar import schedule_for
+
+        months = schedule_for(brief.unit, brief.year, profile if hasattr(profile, "fill") else None)
+    except Exception as exc:  # no calendar for this unit or year: the model plans without it
+        log.debug("no calendar for %s %s: %s", brief.unit, brief.year, exc)
+        return ""
+    return "\n".join(f"{m}月：" + "；".join(e.line() for e in events) for m, events in months)
 
 
 def common_variables(brief: Brief, outline: Outline, profile: Any, era: Any) -> dict[str, str]:
@@ -383,6 +404,10 @@ def section_variables(request: Any, passages: Sequence[Passage]) -> dict[str, st
     if sec.subsections:
         subs = "建议的小标题：" + "".join(f"（{_CN_NUM[i] if i < 10 else i + 1}）{t}" for i, t in enumerate(sec.subsections))
     extra = _extra_lines(getattr(request, "extra", None))
+    if is_schedule(sec):
+        cal = calendar_lines(request.brief, request.profile)
+        if cal:
+            extra = (extra + "\n" if extra else "") + "本年重要日期和常规活动（可据此安排，日期以此为准）：\n" + cal
     if extra:
         subs = (subs + "\n" if subs else "") + "补充信息：\n" + extra
     values.update(
