@@ -82,17 +82,37 @@ def top_level(sections: list[Section]) -> list[Section]:
     return [s for s in sections if s.level == top]
 
 
+def effective_ids(sections: list[Section]) -> list[str | None]:
+    """The canonical section each section's text counts for: its outermost labelled ancestor's
+    (or its own) label. Items of a schedule count for the schedule even when they mention
+    民主管理; sub-sections of an unlabelled 主要工作 keep their own labels."""
+    out: list[str | None] = []
+    stack: list[tuple[int, str | None]] = []
+    for s in sections:
+        if s.level <= 0:
+            out.append(s.section_id)
+            stack = []
+            continue
+        while stack and stack[-1][0] >= s.level:
+            stack.pop()
+        outer = next((sid for _, sid in stack if sid), None)
+        eff = outer or s.section_id
+        out.append(eff)
+        stack.append((s.level, s.section_id))
+    return out
+
+
 def section_chars(sections: list[Section]) -> dict[str, int]:
-    """Characters of body (sub-headings included) per canonical section id."""
+    """Characters of text (body, and sub-headings below the top level) per canonical section."""
     chars: dict[str, int] = defaultdict(int)
     top = min((s.level for s in sections if s.level >= 1), default=1)
-    for s in sections:
-        if not s.section_id:
+    for s, sid in zip(sections, effective_ids(sections)):
+        if not sid:
             continue
         n = len(_squash(s.body))
         if s.level > top:
             n += len(_squash(s.heading))
-        chars[s.section_id] += n
+        chars[sid] += n
     return dict(chars)
 
 
@@ -177,9 +197,9 @@ def kendall_tau(a: list[str], b: list[str]) -> float | None:
 def order(ctx: PlanContext) -> MetricResult:
     """Agreement of the sections' order with the usual order: Kendall's tau mapped to [0, 1]."""
     seen: list[str] = []
-    for s in ctx.sections:
-        if s.section_id and s.section_id not in seen and s.section_id in ctx.usual_order:
-            seen.append(s.section_id)
+    for sid in effective_ids(ctx.sections):
+        if sid and sid not in seen and sid in ctx.usual_order:
+            seen.append(sid)
     tau = kendall_tau(seen, ctx.usual_order)
     if tau is None:
         return MetricResult(1.0, "too few recognised sections to judge their order", {"order": seen})
@@ -416,8 +436,11 @@ _ASK_STOP = {"今年", "明年", "本年", "本年度", "重点", "工作", "加
 
 def ask_terms(ask: str) -> list[str]:
     """Key terms of one ask: jieba words of two or more characters that are not filler."""
+    import logging
+
     import jieba
 
+    jieba.setLogLevel(logging.ERROR)  # jieba logs its dictionary loading at DEBUG otherwise
     terms = []
     for w in jieba.lcut(ask):
         w = w.strip()
