@@ -83,6 +83,9 @@ def normalize_punctuation(text: str) -> str:
     text = re.sub(rf"(?<=[、，；：])[ \t\u3000]+", "", text)
     # doubled punctuation left by the sources: 。， → 。
     text = re.sub(r"([。！？；])[，、]", r"\1", text)
+    # "1. 参加" → "1.参加"; a sentence line ending in 、 ends with 。
+    text = re.sub(r"(?m)^(\d{1,2}[.．])[ \t\u3000]+", r"\1", text)
+    text = re.sub(rf"(?m)(?<=[{_CJK}）》”])、$", "。", text)
     return text
 
 

@@ -21,6 +21,7 @@ ALIAS_POINTS = 3.0
 KEYWORD_POINTS = 1.0
 HEADING_MIN = 2.0  # a heading without an alias needs this many keyword points
 BODY_MIN = 3.0  # body evidence needed when the heading says nothing
+LONG_ITEM_HEADING = 8  # numbered headings at least this long may be labelled by their body
 _PREAMBLE_HEAD = re.compile(r"^([^。：:\n]{2,30})[：:]")
 
 
@@ -73,13 +74,15 @@ class Taxonomy:
             if kind is not None and not s.applies_to(None, kind):
                 continue
             points, first = 0.0, len(text)
-            for alias in s.aliases:
+            rest = text
+            for alias in sorted(s.aliases, key=len, reverse=True):
                 i = text.find(alias)
                 if i >= 0:
                     points += ALIAS_POINTS + len(alias) / 100
                     first = min(first, i)
+                    rest = rest.replace(alias, " " * len(alias))  # keywords inside an alias don't count twice
             for word in s.keywords:
-                i = text.find(word)
+                i = rest.find(word)
                 if i >= 0:
                     points += KEYWORD_POINTS
                     first = min(first, i)
@@ -161,7 +164,7 @@ def label_sections(sections: list[Section], taxonomy: Taxonomy | None = None, *,
 
 def _long_item(s: Section) -> bool:
     """Numbered items whose heading is a clause of a long paragraph may be labelled by their body."""
-    return bool(s.number) and (len(s.heading) > 12 or len(s.body) > 40)
+    return bool(s.number) and len(s.heading) >= LONG_ITEM_HEADING
 
 
 def section_stats(plans: list[Plan], taxonomy: Taxonomy | None = None) -> dict[str, Any]:
