@@ -50,9 +50,16 @@ class CanonicalSection:
 class Taxonomy:
     """The canonical sections, in their usual order, and the heading labeller."""
 
-    def __init__(self, sections: Iterable[CanonicalSection]):
+    def __init__(
+        self,
+        sections: Iterable[CanonicalSection],
+        bonus: dict[str, float] | None = None,
+        anchored: Iterable[tuple[str, str]] = (),
+    ):
         self.sections = sorted(sections, key=lambda s: s.order)
         self._by_id = {s.id: s for s in self.sections}
+        self._bonus = dict(bonus or {})
+        self._anchored = set(anchored)  # (id, alias) pairs that only count at a heading's start
 
     def __len__(self) -> int:
         return len(self.sections)
@@ -76,11 +83,16 @@ class Taxonomy:
             points, first = 0.0, len(text)
             rest = text
             for alias in sorted(s.aliases, key=len, reverse=True):
-                i = text.find(alias)
+                if (s.id, alias) in self._anchored:  # counts only at the start of the heading
+                    i = 0 if text.startswith(alias) else -1
+                else:
+                    i = text.find(alias)
                 if i >= 0:
                     points += ALIAS_POINTS + len(alias) / 100
                     first = min(first, i)
                     rest = rest.replace(alias, " " * len(alias))  # keywords inside an alias don't count twice
+            if points:
+                points += self._bonus.get(s.id, 0.0)
             for word in s.keywords:
                 i = rest.find(word)
                 if i >= 0:
@@ -123,11 +135,11 @@ def _best(scored: dict[str, tuple[float, int]], minimum: float, margin: float) -
 def load_taxonomy() -> Taxonomy:
     """The taxonomy from ``drafter/data/sections.yaml`` (cached)."""
     data = load_data("sections.yaml")
-    return Taxonomy(
+    sections = [
         CanonicalSection(
             id=str(d["id"]),
             name=str(d["name"]),
-            aliases=[str(a) for a in d.get("aliases", [])],
+            aliases=[str(a).lstrip("^") for a in d.get("aliases", [])],
             keywords=[str(k) for k in d.get("keywords", [])],
             order=int(d.get("order", 0)),
             units=[str(u) for u in d.get("units", [])],
@@ -135,7 +147,10 @@ def load_taxonomy() -> Taxonomy:
             description=str(d.get("description", "")),
         )
         for d in data["sections"]
-    )
+    ]
+    anchored = [(str(d["id"]), str(a)[1:]) for d in data["sections"] for a in d.get("aliases", []) if str(a).startswith("^")]
+    bonus = {str(k): float(v) for k, v in (data.get("label_bonus") or {}).items()}
+    return Taxonomy(sections, bonus=bonus, anchored=anchored)
 
 
 def label_sections(sections: list[Section], taxonomy: Taxonomy | None = None, *, kind: str | None = None) -> list[Section]:
