@@ -14,8 +14,9 @@ Use the ``fake_openai`` fixture (import it into a test module or a conftest)::
 
 It implements ``POST /v1/chat/completions`` (non-streaming, OpenAI's JSON shape with
 ``usage``) and ``GET /v1/models``. The default answer is derived from the request: for a
-section prompt (a line ``本部分标题：X``) a well-formed Markdown section about X; for a
-whole-plan prompt (``计划标题：T``) a short whole plan titled T.
+section prompt (a line ``本部分标题：X``) a well-formed Markdown section about X (an
+opening sentence naming X, two （一）（二） sub-sections, three items that differ from
+answer to answer); for a whole-plan prompt (``计划标题：T``) a short whole plan titled T.
 """
 
 from __future__ import annotations
@@ -43,20 +44,55 @@ def _last_user_text(body: dict[str, Any]) -> str:
     return ""
 
 
-def default_answer(body: dict[str, Any]) -> str:
-    """A plausible Markdown answer for a drafter prompt (section or whole plan)."""
+_POOL = [
+    "每学期召开一次工会委员会议，专题研究年度重点任务。",
+    "建立教职工谈心谈话制度，及时了解思想动态。",
+    "组织开展读书分享会，营造浓厚学习氛围。",
+    "健全提案征集办理制度，做到件件有回音。",
+    "定期公开涉及切身利益的重要事项，接受群众监督。",
+    "评选表彰一批爱岗敬业的先进典型并广泛宣传。",
+    "举办青年骨干岗位练兵比武，促进专业成长。",
+    "邀请专家开设心理健康讲座，提供个体咨询服务。",
+    "春节前走访慰问困难家庭，送去节日温暖。",
+    "落实年度健康体检，建立健康档案。",
+    "开展女同志专题健康知识培训。",
+    "组建羽毛球、合唱等兴趣小组，常态化开展活动。",
+    "秋季举办趣味运动会，增强团队凝聚力。",
+    "规范经费收支管理，按时接受经费审查。",
+    "加强基层工会干部培训，提升履职能力。",
+    "完善会员信息台账，做好会员发展和服务。",
+    "推动建设母婴室和健身角，改善工作环境。",
+    "组织劳模工匠进基层宣讲，弘扬劳动精神。",
+    "开展师徒结对帮带，发挥传帮带作用。",
+    "协调做好夏季防暑降温和送清凉工作。",
+    "设立意见箱和线上留言渠道，畅通诉求表达。",
+    "开展法律知识普及，提高依法维权意识。",
+    "组织志愿服务队走进社区开展公益活动。",
+    "年中对照计划开展督查，查找不足及时整改。",
+    "围绕重要节日策划主题活动，丰富精神生活。",
+    "做好困难会员精准帮扶，建立动态管理台账。",
+    "开展文明科室和优秀班组创建评比。",
+    "加强宣传阵地建设，及时报道工会动态。",
+    "组织退休老同志重阳节茶话会，传递组织关怀。",
+    "年底开展会员评家活动，听取意见改进工作。",
+]
+
+
+def default_answer(body: dict[str, Any], index: int = 0) -> str:
+    """A plausible Markdown answer for a drafter prompt (section or whole plan).
+
+    Section answers take three sentences from a pool by ``index`` (the request's number),
+    so the first ten answers of a server never repeat an item.
+    """
     text = _last_user_text(body)
     m = re.search(r"本部分标题[：:]\s*(.+)", text)
     if m:
         title = m.group(1).strip()
+        a, b, c = (_POOL[(3 * index + k) % len(_POOL)] for k in range(3))
         return (
             f"围绕“{title}”，工会将结合本单位实际，扎实推进各项工作。\n\n"
-            f"（一）健全{title}工作机制\n"
-            f"1. 制定{title}年度工作方案，明确责任分工和时间节点。\n"
-            f"2. 每季度召开一次工作推进会，及时研究解决问题。\n\n"
-            f"（二）抓好{title}重点任务\n"
-            f"1. 组织开展形式多样的活动，提高职工参与度。\n"
-            f"2. 年底对{title}工作进行总结评估，形成长效机制。\n"
+            f"（一）健全工作机制\n1. {a}\n2. {b}\n\n"
+            f"（二）抓好重点任务\n1. {c}\n"
         )
     m = re.search(r"计划标题[：:]\s*(.+)", text)
     title = m.group(1).strip() if m else "工会工作计划"
@@ -85,6 +121,7 @@ class FakeOpenAIServer:
         self.paths: list[str] = []
         self.header_names: list[list[str]] = []
         self._fail: collections.deque[int] = collections.deque()
+        self._served = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._httpd = _Server((host, port), _handler(self))
@@ -116,6 +153,7 @@ class FakeOpenAIServer:
             self.requests.clear()
             self.paths.clear()
             self.header_names.clear()
+            self._served = 0
 
     def close(self) -> None:
         self._stop.set()  # wake answers that are still sleeping
@@ -146,7 +184,10 @@ class FakeOpenAIServer:
         try:
             answer = self.answers.popleft()
         except IndexError:
-            answer = default_answer(body)
+            with self._lock:
+                index = self._served
+                self._served += 1
+            answer = default_answer(body, index)
         prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages") or [])
         return 200, {
             "id": f"chatcmpl-fake{len(self.requests)}",

@@ -159,6 +159,14 @@ def test_schedule_section_gets_the_years_dated_events():
     assert "本年重要日期" not in other
 
 
+def test_extra_with_chinese_keys_reaches_the_prompt_and_other_keys_do_not():
+    req = make_request([])
+    req.extra = {"ask_chunks": ["c0ffee123456"], "已写部分要点": ["教代会", "职工之家"], "说明": "侧重青年教师"}
+    user = render_section_prompt(req).messages[1]["content"]
+    assert "c0ffee123456" not in user and "ask_chunks" not in user
+    assert "已写部分要点：教代会；职工之家" in user and "说明：侧重青年教师" in user
+
+
 def test_no_passages_says_so():
     prompt = render_section_prompt(make_request([]))
     assert "没有检索到参考资料" in prompt.messages[1]["content"]

@@ -157,8 +157,9 @@ def passage_source(p: Passage) -> str:
     if c.year:
         parts.append(f"{c.year}年")
     parts.append(_KIND_NAMES.get(c.kind, c.kind or "材料"))
-    if c.heading_path:
-        parts.append(" > ".join(c.heading_path))
+    heading = c.heading_path[-1].strip() if c.heading_path else ""
+    if heading and not c.text.lstrip().startswith(heading[:12]):  # headings can be whole sentences
+        parts.append(heading if len(heading) <= 20 else heading[:20] + "…")
     return " · ".join(x for x in parts if x)
 
 
@@ -357,9 +358,10 @@ def format_rules(section: OutlineSection) -> str:
 
 
 def _extra_lines(extra: dict[str, Any] | None) -> str:
+    """``SectionRequest.extra`` entries with a Chinese key, as ``key：value`` lines (others are for writers only)."""
     lines = []
     for key, value in (extra or {}).items():
-        if value is None or value == "" or value == []:
+        if str(key).isascii() or value is None or value == "" or value == []:
             continue
         text = "；".join(_words(value)) if isinstance(value, (list, tuple, dict)) else str(value)
         lines.append(f"{key}：{text}")
