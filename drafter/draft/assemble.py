@@ -8,6 +8,7 @@ into the plan's Markdown (``#`` title, ``## 一、`` sections, ``### （一）``
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +47,18 @@ def preamble(profile, era, brief) -> str:  # noqa: ANN001
     return "".join(parts)
 
 
+_TITLE_NOISE = re.compile(
+    r"[（(]?(?:汇总|精选)?[一二三四五六七八九十\d]+篇[）)]?|篇\s*[一二三四五六七八九十\d]+|模板|精选|范文|优质|实用|"
+    r"[（(][^）)]*[）)]|(?<=计划)\d+$|(?<=总结)\d+$"
+)
+
+
+def clean_title(title: str) -> str:
+    """A corpus plan's title without web-page decoration (篇1, 模板, 精选, 优质5篇…)."""
+    t = _TITLE_NOISE.sub("", title or "").strip(" ：:-—")
+    return re.sub(r"\s+", "", t)
+
+
 def render_markdown(draft: "Draft") -> str:
     lines = [f"# {draft.title}", ""]
     if draft.preamble:
@@ -82,7 +95,7 @@ def render_markdown(draft: "Draft") -> str:
             n += 1
             plans = src.get(sec.id) or []
             if plans:
-                refs = "；".join(f"{pid}《{title}》" if title else pid for pid, title in plans)
+                refs = "；".join(f"{pid}《{clean_title(title)}》" if clean_title(title) else pid for pid, title in plans)
                 lines.append(f"- {cn_number(n)}、{sec.title}：{refs}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

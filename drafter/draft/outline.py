@@ -228,6 +228,9 @@ def outline_from_yaml(text: str, path: str = "<outline>") -> Outline:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        context = getattr(exc, "context_mark", None)
+        if mark is not None and context is not None and mark.line >= len(text.rstrip("\n").splitlines()):
+            mark = context  # the problem is "end of file": point at where the broken construct starts
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise _err(path, mark.line + 1 if mark else None, str(problem)) from None
     if not isinstance(data, dict):

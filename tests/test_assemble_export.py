@@ -1,0 +1,124 @@
+"""Markdown assembly, atomic saving, the Word export and traditional script."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from drafter.draft.assemble import atomic_write, cn_number, preamble, render_markdown
+from drafter.draft.draft import Draft
+from drafter.draft.era import era_for
+from drafter.draft.export import build_docx, to_traditional
+from drafter.draft.outline import plan_outline
+from drafter.draft.units import load_profile
+from drafter.errors import InputError, OutputExistsError
+from drafter.models import SectionDraft, SubSection
+
+
+def make_draft(script: str = "simplified") -> Draft:
+    o = plan_outline("kindergarten", 2024, "今年重点：教职工心理健康", name="阳光幼儿园")
+    sections = [
+        SectionDraft(id="guiding_ideology", title="指导思想", intro="坚持以习近平新时代中国特色社会主义思想为指导。"),
+        SectionDraft(id="worker_care", title="关心教职工生活", intro="把温暖送到教职工心坎上。",
+                     items=["做好送温暖工作。", "组织健康体检。"], sources=["004_x#1"]),
+        SectionDraft(id="union_building", title="加强工会自身建设", intro="建设教职工之家。",
+                     subsections=[SubSection("组织建设", ["健全工会小组。"]), SubSection("经费管理", ["规范经费使用。"])]),
+        SectionDraft(id="women_workers", title="女教职工工作", error="model timed out"),
+        SectionDraft(id="schedule", title="具体工作安排", items=["1月：开展元旦迎新活动。", "3月：召开教职工代表大会。"]),
+    ]
+    return Draft(brief=o.brief, outline=o, title=o.title, sections=sections, writer="offline",
+                 failed=["女教职工工作"], preamble=preamble(load_profile("kindergarten"), era_for(2024), o.brief),
+                 plan_titles={"004_x#1": "医院工会工作计划"}, script=script)
+
+
+def test_cn_numbers():
+    assert [cn_number(n) for n in (1, 9, 10, 11, 20, 23)] == ["一", "九", "十", "十一", "二十", "二十三"]
+
+
+def test_markdown_structure():
+    md = make_draft().markdown
+    lines = md.splitlines()
+    assert lines[0] == "# 阳光幼儿园2024年工会工作计划"
+    assert sum(1 for l in lines if l.startswith("# ")) == 1
+    h2 = [l for l in lines if l.startswith("## ") and not l.startswith("## 附")]
+    assert [h.split("、")[0] for h in h2] == ["## 一", "## 二", "## 三", "## 四"]  # the failed section is left out
+    assert "### （一）组织建设" in lines and "### （二）经费管理" in lines
+    assert "1. 做好送温暖工作。" in lines and "2. 组织健康体检。" in lines
+    assert "1月：开展元旦迎新活动。" in lines  # schedule as month lines
+    assert "## 附：参考来源" in lines and "004_x#1《医院工会工作计划》" in md
+    assert "2024年是实施“十四五”规划的关键之年" in md and "教职工心理健康" in md
+    assert "女教职工工作" not in md
+
+
+def test_title_without_name_is_never_a_placeholder():
+    o = plan_outline("hospital", 2026)
+    d = Draft(brief=o.brief, outline=o, title=o.title, sections=[])
+    assert d.markdown.startswith("# 医院2026年工会工作计划\n")
+    assert not re.search(r"xx|XX|某某", d.markdown)
+
+
+def test_save_atomic_and_refuses_overwrite(tmp_path):
+    d = make_draft()
+    p = d.save(tmp_path / "plan.md")
+    assert p.read_text(encoding="utf-8") == d.markdown
+    with pytest.raises(OutputExistsError):
+        d.save(p)
+    p.write_text("old", encoding="utf-8")
+    d.save(p, force=True)
+    assert p.read_text(encoding="utf-8") == d.markdown
+    assert [x.name for x in tmp_path.iterdir()] == ["plan.md"]  # no temporary files left behind
+    assert d.save(tmp_path / "plan.txt").read_text(encoding="utf-8") == d.markdown
+    with pytest.raises(InputError):
+        d.save(tmp_path / "plan.pdf")
+
+
+def test_atomic_write_bytes(tmp_path):
+    atomic_write(tmp_path / "a.bin", b"\x00\x01")
+    assert (tmp_path / "a.bin").read_bytes() == b"\x00\x01"
+
+
+def test_docx_opens_with_title_and_official_styling(tmp_path):
+    import docx
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    path = make_draft().save(tmp_path / "plan.docx")
+    doc = docx.Document(str(path))
+    paras = [p for p in doc.paragraphs if p.text.strip()]
+    assert paras[0].text == "阳光幼儿园2024年工会工作计划"
+    title_run = paras[0].runs[0]
+    assert title_run.font.size == Pt(22) and title_run.font.bold
+    assert title_run._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "方正小标宋简体"
+    h1 = next(p for p in paras if p.text.startswith("一、"))
+    assert h1.runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "黑体"
+    h2 = next(p for p in paras if p.text.startswith("（一）"))
+    assert h2.runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "楷体_GB2312"
+    body = next(p for p in paras if p.text.startswith("1．"))
+    assert body.runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert body.paragraph_format.line_spacing == Pt(28) and body.paragraph_format.first_line_indent == Pt(32)
+    s = doc.sections[0]
+    assert abs(s.top_margin - Cm(3.7)) < Cm(0.01) and abs(s.left_margin - Cm(2.8)) < Cm(0.01)
+    assert abs(s.page_width - Cm(21)) < Cm(0.01)
+    assert "PAGE" in s.footer._element.xml
+
+
+def test_traditional_script():
+    d = make_draft(script="traditional")
+    md = d.markdown
+    assert md.startswith("# 陽光幼兒園2024年工會工作計劃")
+    assert "関" not in md and "關心教職工生活" in md
+    assert to_traditional("工会") == "工會"
+
+
+def test_to_dict_is_json_ready():
+    import json
+
+    data = make_draft().to_dict()
+    json.dumps(data, ensure_ascii=False)
+    assert data["failed"] == ["女教职工工作"] and data["sources"]["worker_care"][0][0] == "004_x#1"
+
+
+def test_render_markdown_is_pure():
+    d = make_draft()
+    assert render_markdown(d) == render_markdown(d)

@@ -1,0 +1,125 @@
+"""The offline composer on hand-made passages: adapting, filtering, ranking, dedupe, framing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from drafter.draft import text as tx
+from drafter.draft.base import SectionRequest
+from drafter.draft.era import era_for, stale_regex
+from drafter.draft.offline_writer import OfflineWriter, dedupe_sections
+from drafter.draft.outline import plan_outline
+from drafter.draft.units import load_profile
+from drafter.models import Chunk, Passage, SectionDraft
+
+
+def passage(text: str, *, unit: str = "school", kind: str = "plan", section: str | None = "worker_care",
+            plan: str = "p#1") -> Passage:
+    chunk = Chunk(id=f"c{abs(hash(text))}", text=text, plan_id=plan, source="p.txt", unit=unit, kind=kind,
+                  section_id=section, heading_path=[], year=None, script="simplified", start=0, end=len(text))
+    return Passage(chunk=chunk, score=1.0)
+
+
+def request(unit: str, section_id: str, passages: list[Passage], brief: str = "", year: int = 2024) -> SectionRequest:
+    o = plan_outline(unit, year, brief)
+    sec = next(s for s in o.sections if s.id == section_id)
+    return SectionRequest(brief=o.brief, outline=o, section=sec, passages=passages, profile=load_profile(unit),
+                          era=era_for(year))
+
+
+CARE = """1、继续做好送温暖工作，慰问病休、住院职工及离退休老同志，帮助生活遇到困难的职工解决困难。
+2、首钢工会为困难职工发放慰问金，关心职工生活，做好帮扶工作。
+3、一年来，工会共走访慰问困难职工，取得了良好效果，受到职工好评。
+4、关心患者家属，做好困难职工帮扶和慰问工作。
+5、为523名困难职工子女发放助学金，做好金秋助学工作。
+6、认真落实科学发展观，关心职工生活，做好送温暖工作。
+7、坚持每年组织一次职工健康体检，建立职工健康档案，倡导健康生活、快乐工作的理念。
+8、坚持每年组织一次职工健康体检，建立职工健康档案，倡导“健康生活，快乐工作”的理念。
+9、20xx年继续做好困难职工慰问。
+10、下面是小编整理的关心职工生活范文，供大家参考。
+"""
+
+
+def test_filters_adapts_and_dedupes():
+    draft = OfflineWriter().write(request("kindergarten", "worker_care", [passage(CARE)]))
+    body = "".join(draft.items)
+    assert draft.items, draft
+    assert "送温暖" in body and "教职工" in body and "健康体检" in body
+    for bad in ("首钢", "患者", "一年来", "523", "科学发展观", "xx", "小编", "范文"):
+        assert bad not in body, bad
+    assert sum("健康体检" in i for i in draft.items) == 1  # near-duplicates collapse
+    assert all(i.endswith("。") for i in draft.items)
+    assert draft.sources == ["p#1"] and draft.writer == "offline"
+    assert draft.intro.endswith("。")
+
+
+def test_same_unit_and_plans_rank_first():
+    ps = [passage("组织职工开展春季健步走和趣味运动会，丰富职工业余文化生活。", unit="enterprise", section="culture_sports", plan="e#1"),
+          passage("组织教职工开展迎新年联欢和趣味运动会，丰富教职工文化生活。", unit="kindergarten", section="culture_sports", plan="k#1")]
+    draft = OfflineWriter().write(request("kindergarten", "culture_sports", ps))
+    assert draft.sources[0] == "k#1"
+
+
+def test_items_that_belong_to_another_section_are_left_for_it():
+    ps = [passage("坚持教代会制度，做好教代会提案征集和落实反馈，推进民主管理和民主监督。", section="worker_care"),
+          passage("关心教职工生活，做好困难教职工帮扶和送温暖慰问工作，建立困难教职工档案。", section="worker_care")]
+    draft = OfflineWriter().write(request("kindergarten", "worker_care", ps))
+    assert not any("提案" in i for i in draft.items)
+
+
+def test_ask_opening_and_ask_item():
+    r = request("kindergarten", "worker_care", [passage(CARE)], brief="今年重点：教职工心理健康")
+    draft = OfflineWriter().write(r)
+    assert "“教职工心理健康”" in draft.intro and draft.intro.startswith("2024年")
+    assert "心理健康" in draft.items[0]  # no passage speaks to it: the ask becomes the first task
+
+
+def test_guiding_ideology_uses_the_era():
+    d = OfflineWriter().write(request("kindergarten", "guiding_ideology", []))
+    assert "党的二十大" in d.intro and "中国工会十八大" in d.intro and not d.items
+    d19 = OfflineWriter().write(request("enterprise", "guiding_ideology", [], year=2019))
+    assert "党的十九大" in d19.intro and "中国工会十七大" in d19.intro and "二十大" not in d19.intro
+
+
+def test_schedule_from_the_calendar():
+    d = OfflineWriter().write(request("hospital", "schedule", [], year=2026))
+    assert d.items[0].startswith("1月：") and any("护士节" in i and "5月12日" in i for i in d.items)
+    assert all(i.endswith("。") for i in d.items)
+
+
+def test_year_is_adapted():
+    assert tx.adapt_year("20xx年和2019年以及今年、二00五年", 2024) == "2024年和2024年以及2024年、2024年"
+
+
+def test_reject_reasons():
+    stale = stale_regex(2024)
+    assert tx.reject_reason("认真学习“三个代表”重要思想，做好职工思想政治工作。", stale=stale).startswith("stale")
+    assert tx.reject_reason("共发放慰问金十万元，惠及困难职工家庭。") .startswith("past")
+    assert tx.reject_reason("为困难职工发放慰问金5万元，做好帮扶工作。") == "numbers"
+    assert tx.reject_reason("开展“三八”国际妇女节系列活动，关心女职工身心健康。") is None
+    assert tx.reject_reason("加强学习，提高认识") == "fragment"
+
+
+def test_split_items_keeps_lead_with_its_sentence_and_drops_headings():
+    items = tx.split_items("二、加强民主管理\n1、加强学习,提高认识。认真学习贯彻上级工会文件精神,结合实际贯彻落实。")
+    assert items == ["加强学习，提高认识。认真学习贯彻上级工会文件精神，结合实际贯彻落实。"]
+
+
+def test_dedupe_across_sections():
+    a = SectionDraft(id="a", title="甲", items=["继续做好送温暖工作，慰问困难教职工和离退休老同志。"])
+    b = SectionDraft(id="b", title="乙", items=["继续做好送温暖工作，慰问困难教职工和离退休的老同志。", "组织教职工开展趣味运动会。"])
+    dedupe_sections([a, b])
+    assert b.items == ["组织教职工开展趣味运动会。"]
+
+
+def test_subsections_get_items():
+    r = request("kindergarten", "worker_care", [passage(CARE)])
+    r.section.subsections = ["送温暖", "健康体检"]
+    d = OfflineWriter().write(r)
+    assert [s.title for s in d.subsections] == ["送温暖", "健康体检"] and not d.items
+    assert any("体检" in i for i in d.subsections[1].items)
+
+
+def test_awrite_default_runs_in_a_thread():
+    d = asyncio.run(OfflineWriter().awrite(request("kindergarten", "worker_care", [passage(CARE)])))
+    assert d.items
