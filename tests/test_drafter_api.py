@@ -1,0 +1,113 @@
+"""The Drafter API: repeated calls, running event loops, awrite, failures, providers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import drafter as pkg
+from drafter.draft.base import Writer
+from drafter.draft.drafter import Drafter
+from drafter.draft.writers import choose_provider, describe
+from drafter.errors import ConfigError, InputError, UnknownUnitError, YearError
+from drafter.models import SectionDraft
+
+
+@pytest.fixture(scope="module")
+def offline(corpus_index):
+    d = Drafter(index=corpus_index, provider="offline")
+    yield d
+    d.close()
+
+
+def test_public_names():
+    assert pkg.Drafter is Drafter
+    assert [u.id for u in pkg.list_units()][0] == "kindergarten"
+    assert pkg.plan_outline("kindergarten", 2024).title == "幼儿园2024年工会工作计划"
+
+
+def test_write_twice_in_one_process(offline):
+    a = offline.write("kindergarten", 2024, name="阳光幼儿园")
+    b = offline.write("hospital", 2026)
+    assert a.title == "阳光幼儿园2024年工会工作计划" and b.title == "医院2026年工会工作计划"
+    assert a.writer == "offline" and "院务公开" in b.markdown and "园务公开" in a.markdown
+    assert a.sources and all(pid for pids in a.sources.values() for pid, _ in pids)
+    assert a._repr_markdown_() == a.markdown
+
+
+def test_write_inside_a_running_event_loop(offline):
+    async def main():
+        return offline.write("enterprise", 2019)
+
+    draft = asyncio.run(main())
+    assert draft.title == "企业2019年工会工作计划"
+
+
+def test_awrite(offline):
+    draft = asyncio.run(offline.awrite("community", 2024, brief="今年重点：新就业形态劳动者入会"))
+    assert "新就业形态劳动者入会" in draft.markdown
+
+
+def test_outline_object_and_file(offline, tmp_path):
+    o = offline.outline("kindergarten", 2024)
+    o.sections = [s for s in o.sections if s.id in ("guiding_ideology", "worker_care", "schedule")]
+    o.sections[1].title = "关心教职工身心健康"
+    d = offline.write(outline=o)
+    assert [s.title for s in d.sections] == ["指导思想", "关心教职工身心健康", "具体工作安排"]
+    from drafter.draft.outline import save_outline
+
+    path = save_outline(o, tmp_path / "o.yaml")
+    assert [s.id for s in offline.write(outline=path).sections] == ["guiding_ideology", "worker_care", "schedule"]
+
+
+def test_traditional(offline):
+    d = offline.write("hospital", 2024, script="traditional")
+    assert d.markdown.startswith("# 醫院2024年工會工作計劃")
+
+
+def test_user_errors(offline):
+    with pytest.raises(UnknownUnitError):
+        offline.write("zoo", 2024)
+    with pytest.raises(YearError):
+        offline.write("kindergarten", 1990)
+    with pytest.raises(InputError):
+        offline.write()
+    with pytest.raises(InputError):
+        offline.write("kindergarten", 2024, script="latin")
+
+
+class FlakyWriter(Writer):
+    name = "flaky"
+
+    def write(self, request):
+        if request.section.id == "worker_care":
+            raise RuntimeError("model timed out\nsecond line")
+        return SectionDraft(id=request.section.id, title=request.section.title, intro="按计划推进各项工作，确保取得实效。",
+                            items=[f"{request.section.title}的具体措施。"])
+
+
+def test_failed_sections_are_named_and_the_rest_kept(corpus_index):
+    d = Drafter(index=corpus_index, provider="offline", max_concurrency=2)
+    d._writer = FlakyWriter()
+    seen = []
+    d.progress = lambda done, total, label: seen.append((done, total))
+    draft = d.write("kindergarten", 2024)
+    assert draft.failed == ["关心教职工生活，竭诚为教职工办实事"]
+    assert "竭诚为教职工办实事" not in draft.markdown.split("## 附")[0]
+    assert "加强民主管理" in draft.markdown
+    assert seen[-1] == (len(draft.sections), len(draft.sections)) and len(seen) == len(draft.sections)
+    assert next(s for s in draft.sections if s.id == "worker_care").error == "model timed out"
+
+
+def test_provider_choice(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert choose_provider("auto") == "offline"
+    assert choose_provider("auto", base_url="http://127.0.0.1:9") == "openai"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert choose_provider("auto") == "openai"
+    assert choose_provider("offline") == "offline"
+    with pytest.raises(ConfigError):
+        choose_provider("gpt")
+    assert "offline composer" in describe("offline")
