@@ -126,3 +126,19 @@ def test_load_plans_raises_when_every_file_fails(tmp_path: Path) -> None:
     assert len(warnings) == 2
     with pytest.raises(NoDocumentsError):
         load_plans([tmp_path / "binary.txt"])
+
+
+def test_markdown_marks_are_stripped(tmp_path: Path) -> None:
+    path = tmp_path / "plan.md"
+    path.write_text(
+        "# 阳光幼儿园2024年工会工作计划\n\n## 一、指导思想\n\n以**习近平新时代中国特色社会主义思想**为指导。\n\n"
+        "## 二、主要工作\n\n- 工会开展送温暖活动，慰问困难教职工。\n- 组织全园教职工开展文体活动。\n\n---\n",
+        encoding="utf-8",
+    )
+    text = read_document(path)
+    assert "#" not in text and "**" not in text and "---" not in text
+    assert "\n一、指导思想\n" in text and "\n工会开展送温暖活动，慰问困难教职工。\n" in text
+    (plan,) = plans_from_file(path)
+    assert plan.title == "阳光幼儿园2024年工会工作计划"
+    assert [s.heading for s in plan.sections if s.level == 1] == ["指导思想", "主要工作"]
+    assert plan.sections[0].section_id == "guiding_ideology"

@@ -197,3 +197,32 @@ def test_tag_unit_and_kind_on_small_texts() -> None:
     assert tag_kind("医院要提高床位使用率，业务收入达到一亿元。").value == "not_union"
     assert tag_kind("一年来，工会开展了送温暖活动，组织了文体比赛，取得了好成绩。").value == "summary"
     assert tag_kind("今年工会将继续做好送温暖工作，进一步加强自身建设。").value == "plan"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("【篇一】幼儿园工会工作计划", ("幼儿园工会工作计划 篇一", "篇一", 1)),
+        ("【篇2】", ("篇2", "篇2", 2)),
+        ("篇三：幼儿园工会工作计划", ("幼儿园工会工作计划 篇三", "篇三", 3)),
+        ("第2篇：医院工会工作计划", ("医院工会工作计划 篇2", "篇2", 2)),
+        ("幼儿园工会工作计划（一）", ("幼儿园工会工作计划（一）", "一", 1)),
+        ("（一）加强组织建设", None),
+        ("篇一是", None),
+    ],
+)
+def test_other_marker_styles(line: str, expected) -> None:
+    assert marker(line) == expected
+
+
+def test_collection_with_bracketed_markers(tmp_path) -> None:
+    from drafter.ingest.pipeline import plans_from_file
+
+    body = "一、指导思想\n以习近平新时代中国特色社会主义思想为指导，全心全意依靠教职工办好幼儿园，组织全园教职工开展保教技能竞赛。\n"
+    path = tmp_path / "kg.txt"
+    path.write_text("幼儿园工会工作计划范文3篇\n【篇一】幼儿园工会工作计划\n" + body + "【篇二】幼儿园工会工作计划\n" + body
+                    + "【篇三】2024年幼儿园工会工作计划\n" + body, encoding="utf-8")
+    plans = plans_from_file(path)
+    assert [p.title for p in plans] == ["幼儿园工会工作计划 篇一", "幼儿园工会工作计划 篇二", "2024年幼儿园工会工作计划 篇三"]
+    assert [p.unit.value for p in plans] == ["kindergarten"] * 3
+    assert [p.year.value for p in plans] == [None, None, 2024]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from drafter.errors import InputError
@@ -35,11 +36,29 @@ def read_document(path: Path) -> str:
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc}); check its permissions") from None
         text = decode_bytes(data, name=str(path))
+        if suffix == ".md":
+            text = strip_markdown(text)
     else:
         raise InputError(f"{path}: unsupported file type {suffix!r}; use .txt, .md or .docx")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     if not text.strip():
         raise InputError(f"{path}: the file is empty; remove it or add the plan's text")
+    return text
+
+
+_MD_RULES = [
+    (re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+"), ""),  # ## 一、指导思想
+    (re.compile(r"(?m)^[ \t]{0,3}>[ \t]?"), ""),  # > quote
+    (re.compile(r"(?m)^[ \t]*[-*+][ \t]+(?=\S)(?!\d+[ \t]*-[ \t]*$)"), ""),  # - item (not a "- 1 -" page marker)
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # **bold**
+    (re.compile(r"(?m)^[ \t]*([-*_])\1{2,}[ \t]*$"), ""),  # --- rule
+]
+
+
+def strip_markdown(text: str) -> str:
+    """Plain text of a Markdown plan: heading marks, bullets, emphasis and rules removed."""
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
     return text
 
 

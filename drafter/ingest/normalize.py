@@ -71,6 +71,8 @@ def normalize_punctuation(text: str) -> str:
     """
     if not text:
         return text
+    # "…" around Chinese text → “…”
+    text = re.sub(rf'"([^"\n]{{0,80}}[{_CJK}][^"\n]{{0,80}}?)"', r"“\1”", text)
     # brackets whose content or neighbour is Chinese
     text = re.sub(r"\(([^()\n]{0,80})\)", _bracket, text)
     # , : ; ! ? next to Chinese (not between two digits: 5,000 / 7:20)

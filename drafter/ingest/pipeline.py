@@ -24,7 +24,7 @@ from drafter.models import Plan
 
 log = logging.getLogger(__name__)
 
-MIN_PLAN_CHARS = 80  # a split-off piece shorter than this is not a plan
+MIN_PLAN_CHARS = 30  # a split-off piece shorter than this is not a plan
 
 
 def iter_source_files(paths: list[Path] | None) -> list[Path]:

@@ -21,6 +21,14 @@ _MARK_PIAN = re.compile(r"^(?P<title>.{0,40}?)\s*篇\s*(?P<n>\d{1,2}|[一二三�
 _MARK_NUM = re.compile(
     r"^(?P<title>.{2,40}?(计划|計劃|总结|總結|方案|要点|要點|打算|安排|范文|範文))\s*(?P<n>\d{1,2})\s*[:：]?\s*$"
 )
+_N = r"(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})"
+# "【篇一】幼儿园工会工作计划" / "篇一：幼儿园工会工作计划" / "第2篇 …"
+_NUM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+_MARK_LEAD = re.compile(rf"^(?:【\s*篇\s*{_NUM}\s*】|篇\s*{_NUM}\s*[:：]|第\s*{_NUM}\s*篇\s*[:：]?)\s*(?P<title>.{{0,40}})$")
+# "幼儿园工会工作计划（一）" / "工会工作计划范文(2)"
+_MARK_PAREN = re.compile(
+    rf"^(?P<title>.{{2,40}}?(计划|計劃|总结|總結|方案|要点|要點|范文|範文))\s*[（(]{_N}[)）]\s*[:：]?\s*$"
+)
 _LEVEL1 = re.compile(r"^\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[、，,．.]")
 _SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
 _TITLE_WORDS = re.compile(r"(计划|計劃|总结|總結|方案|要点|要點|打算|范文|範文|精选|精選|汇总|匯總|模板|篇)")
@@ -73,6 +81,15 @@ def marker(line: str) -> tuple[str, str, int] | None:
     m = _MARK_NUM.match(line)
     if m:
         return line.rstrip(":：").strip(), m.group("n"), int(m.group("n"))
+    m = _MARK_LEAD.match(line)
+    if m:
+        n = next(g for g in m.groups()[:3] if g)
+        label = "篇" + n
+        title = m.group("title").strip()
+        return (f"{title} {label}" if title else label), label, cn_number(n)
+    m = _MARK_PAREN.match(line)
+    if m:
+        return line.rstrip(":：").strip(), m.group("n"), cn_number(m.group("n"))
     return None
 
 
