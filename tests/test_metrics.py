@@ -145,6 +145,9 @@ def test_foreign_words():
     r = M.foreign_words(ctx(text="关心医护人员，看望住院病人和幼儿", forbidden=["幼儿", "学生"]))
     assert r.value == 1 and r.details["words"] == {"幼儿": 1}
     assert M.foreign_words(ctx(text="关心医护人员", forbidden=["幼儿"])).value == 0
+    # 金秋助学 for children who got into university is fine in any unit's plan
+    assert M.foreign_words(ctx(text="资助考入大学的困难教职工子女", forbidden=["大学"])).value == 0
+    assert M.foreign_words(ctx(text="与大学开展联谊", forbidden=["大学"])).value == 1
 
 
 @pytest.mark.parametrize("text,n", [

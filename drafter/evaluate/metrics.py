@@ -286,12 +286,25 @@ def boilerplate(ctx: PlanContext) -> MetricResult:
     return MetricResult(len(lines), reason, {"matches": _examples(f[:40] for f in found), "lines": _examples(lines)})
 
 
+# Phrases in which another unit's word is fine in any plan (金秋助学: 考入大学的职工子女).
+_FOREIGN_OK = re.compile(r"(?:考入|考上|升入|就读|录取)$")
+
+
 def foreign_words(ctx: PlanContext) -> MetricResult:
     """Words of another kind of unit (the unit profile's forbidden words), e.g. 幼儿 in a hospital plan."""
-    counts = {w: ctx.text.count(w) for w in ctx.forbidden if w and w in ctx.text}
+    counts: dict[str, int] = {}
+    examples: list[str] = []
+    for w in ctx.forbidden:
+        if not w or w not in ctx.text:
+            continue
+        for m in re.finditer(re.escape(w), ctx.text):
+            if _FOREIGN_OK.search(ctx.text[max(0, m.start() - 3): m.start()]):
+                continue
+            counts[w] = counts.get(w, 0) + 1
+            examples.append(_context(ctx.text, m.start(), m.end(), 8))
     n = sum(counts.values())
     reason = "no other unit's words" if not n else "another unit's words: " + "、".join(sorted(counts, key=lambda w: -counts[w])[:5])
-    return MetricResult(n, reason, {"words": counts})
+    return MetricResult(n, reason, {"words": counts, "examples": _examples(examples)})
 
 
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "0": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4,

@@ -9,7 +9,8 @@ and its heading tree as :class:`drafter.models.Section` s with canonical section
 * ``.docx``: paragraphs with Heading/Title styles become Markdown headings; without
   heading styles the text is segmented like plain text.
 
-Traditional-script text is converted to simplified first, since the taxonomy and the
+A trailing sources appendix (``## 附：参考来源``, as drafts carry) is provenance, not plan
+text: it is left out of the scored text. Traditional-script text is converted to simplified first, since the taxonomy and the
 corpus statistics are in simplified Chinese; ``ParsedPlan.script`` records the original.
 """
 
@@ -39,6 +40,19 @@ class ParsedPlan:
     fmt: str = "text"
     source: str = "<text>"
     script: str = "simplified"
+    appendix_chars: int = 0  # a trailing 附：参考来源 list, left out of the scored text
+
+
+_APPENDIX = re.compile(r"^\s{0,3}(?:#{1,6}\s*)?附(?:录|件)?\s*[：:、.．]?\s*(?:参考来源|参考资料|资料来源|来源|出处)[^\n]{0,10}$",
+                       re.MULTILINE)
+
+
+def strip_appendix(text: str) -> tuple[str, int]:
+    """Cut a trailing sources appendix (``## 附：参考来源`` and what follows): provenance, not plan text."""
+    m = _APPENDIX.search(text)
+    if not m or m.start() < len(text) // 3:
+        return text, 0
+    return text[: m.start()].rstrip() + "\n", len(text) - m.start()
 
 
 def read_source(source: str | Path) -> tuple[str, str, str]:
@@ -133,6 +147,7 @@ def parse_plan(source: str | Path) -> ParsedPlan:
     """Read and segment a plan from a path or raw text; sections carry canonical ids."""
     raw, fmt, name = read_source(source)
     text, script = to_simplified(raw)
+    text, appendix = strip_appendix(text)
     if fmt == "markdown":
         title, sections, plain = parse_markdown(text)
         if len([s for s in sections if s.level >= 1]) < 2:
@@ -143,7 +158,8 @@ def parse_plan(source: str | Path) -> ParsedPlan:
     else:
         title, sections, plain = parse_text(text)
     label_sections(sections)
-    return ParsedPlan(title=title, text=plain, sections=sections, fmt=fmt, source=name, script=script)
+    return ParsedPlan(title=title, text=plain, sections=sections, fmt=fmt, source=name, script=script,
+                      appendix_chars=appendix)
 
 
 def parse_markdown(text: str) -> tuple[str, list[Section], str]:

@@ -68,6 +68,7 @@ class ScoreReport:
     asks: list[str] = field(default_factory=list)
     inferred: dict[str, dict[str, Any]] = field(default_factory=dict)
     sections: list[dict[str, Any]] = field(default_factory=list)
+    appendix_chars: int = 0
 
     def value(self, metric: str) -> float:
         return float(self.metrics[metric].value)
@@ -89,6 +90,7 @@ class ScoreReport:
             "penalties": {k: round(v, 4) for k, v in self.penalties.items()},
             "metrics": {k: m.to_dict() for k, m in self.metrics.items()},
             "sections": self.sections,
+            "appendix_chars": self.appendix_chars,
         }
 
     def summary(self) -> str:
@@ -295,5 +297,5 @@ def score(
     return ScoreReport(
         overall=overall, metrics=results, penalties=penalties, components=components,
         unit=unit, year=year, kind=kind, source=parsed.source, fmt=parsed.fmt, title=parsed.title,
-        script=parsed.script, asks=asks, inferred=inferred, sections=sections,
+        script=parsed.script, asks=asks, inferred=inferred, sections=sections, appendix_chars=parsed.appendix_chars,
     )

@@ -19,7 +19,6 @@ thresholds file (``evals/thresholds.yaml``). :meth:`EvalResult.check` raises
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -127,7 +126,10 @@ def load_thresholds(path: str | Path | None) -> dict[str, Any]:
 
 
 def model_configured() -> bool:
-    return bool(os.environ.get("OPENAI_API_KEY", "").strip() or os.environ.get("OPENAI_BASE_URL", "").strip())
+    """True when a chat model is configured (OPENAI_API_KEY or OPENAI_BASE_URL)."""
+    from drafter.draft.writers import model_configured as configured
+
+    return configured()
 
 
 # --------------------------------------------------------------------------- result
@@ -222,13 +224,10 @@ def _error_row(system: str, brief: SuiteBrief, exc: BaseException) -> dict[str, 
             "present": [], "chars": {}, "penalties": {}, "seconds": 0.0, "error": msg}
 
 
-def _drafter(writer: str, config: Any) -> Any:
+def _drafter(provider: str, config: Any, warn: Warn | None) -> Any:
     from drafter.draft.drafter import Drafter
 
-    try:
-        return Drafter(writer=writer, config=config)
-    except TypeError:  # an older signature without config
-        return Drafter(writer=writer)
+    return Drafter(index=config, provider=provider, warn=warn)
 
 
 def _write_draft(drafter: Any, b: SuiteBrief) -> str:
@@ -404,11 +403,11 @@ def run_eval(
     try:
         for system in systems:
             if system == "naive":
-                from drafter.draft.openai_writer import OpenAIWriter
+                from drafter.draft.writers import make_writer
 
-                writers[system] = OpenAIWriter()
+                writers[system] = make_writer("openai")
             else:
-                writers[system] = _drafter(system, config)
+                writers[system] = _drafter(system, config, warn)
             for b in suite.briefs:
                 done += 1
                 if progress:
