@@ -148,3 +148,25 @@ def test_paths_nest_by_level() -> None:
         (1, ["甲"]), (2, ["甲", "乙"]), (3, ["甲", "乙", "丙"]), (4, ["甲", "乙", "丙", "丁"]),
         (3, ["甲", "乙", "戊"]), (1, ["己"]), (3, ["己", "庚"]),
     ]
+
+
+def test_lead_paragraphs_head_restarted_item_lists_in_003_2() -> None:
+    # the page lost its section headings; a lead sentence introduces each restarted 1、2、3、 list
+    sections = corpus()["003#2"].sections
+    groups = [s for s in sections if s.level == 2]
+    assert [s.heading for s in groups] == [
+        "结合全年的施工生产任务，深入持久地开展劳动竞赛活动",
+        "20xx年，在公司的领导下，公司工会高度重视帮困救助工作",
+        "一年来，工会在夯实基层基础工作方面不断下大功夫，不断推进工会工作规范化、制度化",
+        "公司工会十分注重女职工队伍建设，积极倡导女职工参加培训学习",
+        "工会以职工活动中心为文化阵地，坚持用丰富多彩的文体活动，丰富职工的业余生活",
+        "按照去年工作会议精神，今后要切实把工会的职能落到实处",
+    ]
+    assert [s.section_id for s in groups] == [
+        "skills_competition", "worker_care", "union_building", "women_workers", "culture_sports", "next_steps",
+    ]
+    care = [s for s in sections if s.path[:1] == [groups[1].heading] and s.level == 3]
+    assert [s.heading for s in care][0] == "开展送温暖活动不间断"
+    # the first list (under the preamble) is not a restart; other plans are untouched
+    assert all(s.level != 2 or s.number or "月" in s.heading for p in corpus().values() if p.id[:3] != "003" for s in p.sections)
+    assert parse_heading("结合全年的施工生产任务，深入持久地开展劳动竞赛活动。") is None

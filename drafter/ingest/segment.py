@@ -4,7 +4,9 @@ Levels: 0 the untitled preamble; 1 ``一、`` / ``一，`` / ``一.`` / ``第一
 heading lines (指导思想, 工作任务, 具体活动安排…); 2 ``（一）`` and month blocks (3月份,
 7月8月份) under a schedule; 3 ``1、`` / ``1.`` / ``1．``; 4 ``①`` / ``a)`` / ``(1)``.
 ``一是…二是…`` are items, not headings. A numbered line that is a long sentence is still
-a node, with the clause before its first 。/： as heading and the rest as body.
+a node, with the clause before its first 。/： as heading and the rest as body. A lead
+sentence just before a restarted ``1、2、3、`` list heads that list as an untitled
+level-2 group (pages that lost their section headings).
 """
 
 from __future__ import annotations
@@ -81,11 +83,21 @@ def segment(text: str) -> list[Section]:
     (omitted when empty). ``start``/``end`` are offsets of heading + body in ``text``.
     """
     found: list[tuple[int, int, tuple[int, str, str, str]]] = []  # (start, body_start, parsed)
+    lines = text.split("\n")
+    parsed_lines = [parse_heading(line) for line in lines]
     pos = 0
-    for line in text.split("\n"):
-        parsed = parse_heading(line)
+    last_item = 0  # number of the last 1、-level item since the last higher heading
+    for i, (line, parsed) in enumerate(zip(lines, parsed_lines)):
+        if parsed is None and last_item >= 2 and i + 1 < len(lines):
+            nxt = parsed_lines[i + 1]
+            if nxt and nxt[0] == 3 and nxt[1] == "1":
+                parsed = _lead_heading(line)
         if parsed:
             found.append((pos, pos + len(line), parsed))
+            if parsed[0] <= 2:
+                last_item = 0
+            elif parsed[0] == 3 and parsed[1].isdigit():
+                last_item = int(parsed[1])
         pos += len(line) + 1
     sections: list[Section] = []
     first = found[0][0] if found else len(text)
@@ -102,6 +114,25 @@ def segment(text: str) -> list[Section]:
         sections.append(Section(heading=heading, level=level, body=body, path=path, number=number,
                                 start=start, end=_rstrip_end(text, end)))
     return sections
+
+
+def _lead_heading(line: str) -> tuple[int, str, str, str] | None:
+    """A lead-in paragraph before a restarted 1、2、3、 list is an untitled level-2 group.
+
+    Pages that lost their section headings (corpus/003 #2) keep one sentence that
+    introduces each group of items; its first clauses (up to 40 characters) head the group.
+    """
+    line = line.strip()
+    if not line or len(line) > 160 or _ITEM.match(line):
+        return None
+    m = re.search(r"[。！？；]", line)
+    sentence = line[: m.start()] if m else line
+    if len(sentence) > LONG_CLAUSE:
+        cut = sentence.rfind("，", 0, LONG_CLAUSE)
+        sentence = sentence[:cut] if cut > 0 else sentence[:LONG_CLAUSE]
+    heading = sentence.strip("，, ")
+    body = line[len(sentence) :].lstrip("。！？；，, ")
+    return (2, "", heading, body) if heading else None
 
 
 def _rstrip_end(text: str, end: int) -> int:
