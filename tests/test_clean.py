@@ -201,3 +201,8 @@ def test_detect_script_with_evidence() -> None:
 )
 def test_normalize_punctuation(before: str, after: str) -> None:
     assert normalize_punctuation(before) == after
+
+
+def test_complete_lines_are_not_joined() -> None:
+    text = "三、构建和谐校园\n和谐校园建设是学校工作的重点。\n指导思想\n与时俱进，开拓创新。\n4、组织职工\n了解职工需求，着力解决困难。\n着力推进职工文化建设。"
+    assert clean_text(text) == text

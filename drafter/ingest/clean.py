@@ -133,6 +133,8 @@ def _join_broken(lines: list[str], rules: _Rules) -> list[str]:
 def _broken_between(prev: str, line: str, rules: _Rules) -> bool:
     if not prev or prev[-1] in TERMINAL or is_heading_start(line):
         return False
+    if is_heading_start(prev) and len(prev) <= 30:  # a short numbered heading is a line of its own
+        return False
     if rules.next_starts.match(line):
         return True
     if prev.endswith(rules.line_ends) and len(prev) >= 12:
