@@ -36,7 +36,7 @@ def preamble(profile, era, brief) -> str:  # noqa: ANN001
     if ys:
         parts.append(f"{ys}。")
     spirit = era.party_spirit if era is not None and era.party_spirit else "党中央决策部署"
-    union = f"和{era.union_congress}精神" if era is not None and era.union_congress else ""
+    union = f"，认真落实{era.union_congress}精神" if era is not None and era.union_congress else ""
     parts.append(
         f"为深入贯彻{spirit}{union}，充分发挥工会组织的桥梁纽带作用，团结动员全体{profile.staff}"
         f"在{profile.self}高质量发展中建功立业，结合{profile.we}实际，特制定{brief.year}年工会工作计划。"

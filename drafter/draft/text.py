@@ -25,9 +25,16 @@ OFF_TOPIC = ("我镇", "我市", "全市", "我区", "全区", "我县", "全县
              "上述", "以上", "如下", "下列", "附件", "本文件", "通知》精神", "见附", "另行制定", "工作计划模板",
              "工作总结", "本学期", "下学期", "上学期", "毕业班", "高考", "中考", "三甲", "评审标准", "新任",
              "试行", "待定", "网站", "网页", "论坛", "oa", "OA", "画册", "拔河比赛", "保铃球", "这些", "该项", "此项",
-             "主要包括", "分调房", "其中", "州级", "栏目", "就业", "再就业", "扑克", "抓彩", "全依", "参^v^", "目标：", "具体如下", "如：")
+             "主要包括", "分调房", "其中", "州级", "栏目", "就业", "以下", "等等", "以庆三八", "主题是", "本次", "本届", "近期", "再就业", "扑克", "抓彩", "全依", "参^v^", "目标：", "具体如下", "如：")
 # Common web-copy typos fixed in borrowed text.
-TYPOS = {"基矗": "基础", "文替": "文体", "著重": "着重", "工作干部": "工会干部", "政治强能": "政治强"}
+TYPOS = {"基矗": "基础", "文替": "文体", "著重": "着重", "工作干部": "工会干部", "政治强能": "政治强",
+         "：并": "，并", ":并": "，并", "履行号": "履行好"}
+# A split-off clause must start like a task to stand alone as an item.
+_TASK_START = re.compile(
+    r"^(?:加强|开展|组织|做好|继续|坚持|推进|积极|认真|进一步|充分|切实|建立|健全|完善|深化|深入|提高|提升|发挥|落实|配合|"
+    r"关心|关注|围绕|鼓励|引导|倡导|利用|通过|以|结合|按照|根据|为|在|定期|广泛|大力|努力|不断|全面|扎实|规范|严格|"
+    r"注重|重视|丰富|举办|开设|设立|办好|抓好|搞好|争取|协助|协调|维护|帮助|慰问|探望|走访|密切|强化|支持|动员|教育|"
+    r"营造|创建|创新|探索|实行|实施|执行|召开|收集|征集|选树|评选|表彰|宣传|学习|弘扬|构建|打造|拓展|保障|确保)")
 _LEADING_CONNECTORS = re.compile(r"^(?:同时|此外|另外|并且|而且|因此|为此|所以|最后|首先|其次|再次|总之|并)[，,、]?")
 _NUMBERING = re.compile(
     r"^\s*(?:[（(]?[一二三四五六七八九十]{1,3}[）)、．.]|[（(]\d{1,2}[）)]|\d{1,2}\s*[、．.]\s*|\d{1,2}\s*[)）]|"
@@ -109,7 +116,7 @@ def split_items(text: str, max_len: int = 130) -> list[str]:
     for it in items:
         if len(it) > max_len and "；" in it:
             parts = [p.strip() for p in it.split("；") if p.strip()]
-            out.extend(p if p.endswith(tuple(_END)) else p + "。" for p in parts)
+            out.extend(p if p.endswith(tuple(_END)) else p + "。" for p in parts if _TASK_START.match(p))
             continue
         if len(it) > max_len:
             cut = ""
@@ -162,6 +169,10 @@ def reject_reason(item: str, *, forbidden: list[str] | tuple[str, ...] = (), sta
     cjk = len(re.findall(rf"[{_CJK}]", item))
     if cjk < min_chars or re.search(r"[，、][\u4e00-\u9fff]{1,2}。$", item):
         return "fragment"
+    if re.match(r"^(?:工会|[^，。]{1,4}工会)(?:组织)?是", item):
+        return "definition"
+    if re.search(r"\d{4}年是", item):
+        return "year_claim"  # the year's standing is said once, from the era table
     if len(item) > max_chars:
         return "too_long"
     for w in BOILERPLATE:
