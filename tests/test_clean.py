@@ -206,3 +206,8 @@ def test_normalize_punctuation(before: str, after: str) -> None:
 def test_complete_lines_are_not_joined() -> None:
     text = "三、构建和谐校园\n和谐校园建设是学校工作的重点。\n指导思想\n与时俱进，开拓创新。\n4、组织职工\n了解职工需求，着力解决困难。\n着力推进职工文化建设。"
     assert clean_text(text) == text
+
+
+def test_page_marker_with_blank_lines_around_it() -> None:
+    text = "努力构建和谐校园，为建设\n\n- 4 -\n\n节约型学校添砖加瓦。\n- 5 -\n6、继续做好慰问工作。"
+    assert clean_text(text) == "努力构建和谐校园，为建设节约型学校添砖加瓦。\n6、继续做好慰问工作。"

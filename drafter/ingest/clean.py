@@ -102,18 +102,21 @@ def _drop_boilerplate(lines: list[str], rules: _Rules) -> list[str]:
 
 def _drop_page_markers(lines: list[str], rules: _Rules) -> list[str]:
     out: list[str] = []
-    glue = False
+    glue = False  # the last text line was cut mid-sentence by a page marker
     for line in lines:
         if rules.page_marker.match(line):
-            glue = bool(out) and bool(out[-1]) and out[-1][-1] not in TERMINAL
+            while out and not out[-1]:
+                out.pop()
+            glue = bool(out) and out[-1][-1] not in TERMINAL
             continue
-        if glue and line and not is_heading_start(line):
+        if not line:
+            if not glue:
+                out.append(line)
+            continue
+        if glue and not is_heading_start(line):
             out[-1] += line
-        elif line or not glue:
+        else:
             out.append(line)
-            if line:
-                glue = False
-            continue
         glue = False
     return out
 

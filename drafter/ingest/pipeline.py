@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -178,4 +177,4 @@ def _reason(message: str, path: Path) -> str:
     for prefix in (f"{path}: ", f"{path.name}: "):
         if message.startswith(prefix):
             return message[len(prefix):]
-    return re.sub(r"^[^:]+: ", "", message, count=1) if message.startswith(str(path.parent)) else message
+    return message
