@@ -226,3 +226,22 @@ def test_collection_with_bracketed_markers(tmp_path) -> None:
     assert [p.title for p in plans] == ["幼儿园工会工作计划 篇一", "幼儿园工会工作计划 篇二", "2024年幼儿园工会工作计划 篇三"]
     assert [p.unit.value for p in plans] == ["kindergarten"] * 3
     assert [p.year.value for p in plans] == [None, None, 2024]
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("我园工会在园党支部领导下，组织全园教职工开展保教技能竞赛，关心保育员和幼儿教师的工作生活。", "kindergarten"),
+        ("我校工会配合学校做好少先队活动，关心小学教师的身心健康，坚持教代会制度，推进校务公开。", "primary_school"),
+        ("学校工会关心初三、高三毕业班教师，做好中考、高考期间的后勤服务，坚持教代会制度。", "middle_school"),
+        ("校工会坚持校教代会制度，指导二级学院分工会开展工作，支持教师科研，推进校务公开。", "university"),
+        ("医院工会关心一线医护人员，开展护理技能竞赛，慰问门诊和临床科室职工，推进院务公开。", "hospital"),
+        ("公司工会围绕生产经营开展劳动竞赛，关心一线员工，推进厂务公开，加强班组建设。", "enterprise"),
+        ("局机关工会组织机关干部学习，关心全局干部职工生活，做好公务员的健康体检。", "government"),
+        ("街道总工会加强辖区楼宇、社区和非公企业建会工作，服务新就业形态劳动者和社区居民。", "community"),
+    ],
+)
+def test_tag_unit_for_every_unit_type(text: str, unit: str) -> None:
+    tag = tag_unit(text)
+    assert tag.value == unit, tag
+    assert tag.evidence and all(e in text for e in tag.evidence)
