@@ -245,3 +245,18 @@ def test_tag_unit_for_every_unit_type(text: str, unit: str) -> None:
     tag = tag_unit(text)
     assert tag.value == unit, tag
     assert tag.evidence and all(e in text for e in tag.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("本学期，在园领导的支持下，我园工会开展了教职工趣味运动会，组织了三八节活动，取得了较好的效果。", "summary"),
+        ("本学期工会将继续开展送温暖活动，组织教职工参加文体活动，进一步加强工会自身建设。", "plan"),
+        ("2023年工会工作总结\n一、主要工作\n工会组织了职工运动会，慰问了困难职工。\n二、存在问题\n活动形式单一。\n"
+         "三、明年工作打算\n1、继续开展送温暖活动。\n2、加强工会自身建设。\n3、丰富职工文化生活。", "summary_and_plan"),
+        ("一年来，工会做了大量工作，取得了一定成绩。今后，我们要继续努力。", "summary"),
+    ],
+)
+def test_tag_kind_on_small_texts(text: str, kind: str) -> None:
+    tag = tag_kind(text)
+    assert tag.value == kind and tag.evidence
