@@ -142,3 +142,13 @@ def test_markdown_marks_are_stripped(tmp_path: Path) -> None:
     assert plan.title == "阳光幼儿园2024年工会工作计划"
     assert [s.heading for s in plan.sections if s.level == 1] == ["指导思想", "主要工作"]
     assert plan.sections[0].section_id == "guiding_ideology"
+
+
+def test_two_files_with_one_name_would_collide_and_the_second_is_skipped(tmp_path: Path) -> None:
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "plan.txt").write_text(PLAN, encoding="utf-8")
+    warnings: list[str] = []
+    plans = load_plans([tmp_path], warn=warnings.append)
+    assert [p.id for p in plans] == ["plan#1"]
+    assert len(warnings) == 1 and warnings[0].startswith("skipped plan.txt: same file name as")

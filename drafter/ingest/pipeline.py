@@ -157,9 +157,13 @@ def load_plans(paths: list[Path] | None = None, *, warn: Callable[[str], None] |
         raise NoDocumentsError("no .txt, .md or .docx files found; give files or folders with plans")
     plans: list[Plan] = []
     failures: list[str] = []
+    stems: dict[str, Path] = {}
     for path in files:
         try:
+            if path.stem in stems:  # plan ids are "<stem>#<n>": two files with one stem would collide
+                raise InputError(f"{path}: same file name as {stems[path.stem]}; rename one of them")
             plans.extend(plans_from_file(path))
+            stems[path.stem] = path
         except DrafterError as exc:
             reason = _reason(str(exc), path)
             failures.append(f"{path.name}: {reason}")
