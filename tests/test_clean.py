@@ -179,7 +179,9 @@ def test_detect_script_with_evidence() -> None:
     assert trad.value == "traditional"
     assert trad.evidence and all(to_simplified(ch) != ch and ch in cleaned("004") for ch in trad.evidence)
     simp = detect_script(cleaned("003"))
-    assert simp.value == "simplified" and simp.evidence == []
+    assert simp.value == "simplified" and simp.evidence
+    assert all(to_traditional(ch) != ch and ch in cleaned("003") for ch in simp.evidence)
+    assert detect_script("2024 plan").evidence == []
     assert detect_script("醫院工會").value == "traditional"
 
 

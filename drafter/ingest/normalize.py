@@ -39,7 +39,8 @@ def detect_script(text: str) -> Tag:
 
     A text is traditional when at least 3% of its CJK characters (and at least 5 of
     them, or 30% of a short text) change under t2s conversion; the evidence then lists
-    up to 8 such characters (empty for simplified text).
+    up to 8 such characters. For simplified text it lists simplified-only characters
+    (those s2t changes), empty when the text has none.
     """
     chars = _CJK_RE.findall(text)
     if not chars:
@@ -54,7 +55,18 @@ def detect_script(text: str) -> Tag:
     share = len(trad) / len(chars)
     if share >= 0.03 and (len(trad) >= 5 or share >= 0.3):
         return Tag("traditional", sample)
-    return Tag("simplified", [])
+    simp: list[str] = []
+    for ch in chars:
+        if ch not in simp and _is_simplified_char(ch):
+            simp.append(ch)
+            if len(simp) >= 8:
+                break
+    return Tag("simplified", simp)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_simplified_char(ch: str) -> bool:
+    return to_traditional(ch) != ch
 
 
 _PAIRS = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}

@@ -133,6 +133,7 @@ def _next_steps(text: str, markers: list[str], min_lines: int) -> str | None:
 
 
 _ARABIC_YEAR = re.compile(r"(?<![\dxX])((?:19[5-9]|20[0-9])\d)\s*年")
+_PLACEHOLDER_YEAR = re.compile(r"(?<![\dA-Za-z])(?:20[xX]{2}|[xX]{2,4}|[xX]{2}|二[〇○零0]?[xX]{2})年")
 _TITLE_YEAR = re.compile(r"(?<![\dxX])((?:19[5-9]|20[0-9])\d)(?!\d)")
 _CN_YEAR = re.compile(r"([一二][〇○零0O九][〇○零0O一二三四五六七八九]{2})年")
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "0": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
@@ -142,7 +143,7 @@ _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "0": 0, "O": 0, "一": 1, "二": 2, "
 def tag_year(text: str, title: str = "") -> Tag:
     """The year a plan is for: from its own title first (``2023年医院工会工作计划3``), else the
     year stated most often in the text (``2005年`` or ``二00五年``). Placeholders (``20xx``,
-    ``xx年``, ``xxxx年``) mean unknown: ``Tag(None)``.
+    ``xx年``, ``xxxx年``) mean unknown: ``Tag(None, [placeholders found])``.
     """
     m = _TITLE_YEAR.search(title or "")
     if m:
@@ -159,6 +160,6 @@ def tag_year(text: str, title: str = "") -> Tag:
             years[y] += 1
             first.setdefault(y, m.group(0))
     if not years:
-        return Tag(None, [])
+        return Tag(None, sorted(set(_PLACEHOLDER_YEAR.findall(text)))[:3])
     year = max(years, key=lambda y: (years[y], -text.find(first[y])))
     return Tag(year, [first[year]])
