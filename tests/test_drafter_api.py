@@ -111,3 +111,19 @@ def test_provider_choice(monkeypatch):
     with pytest.raises(ConfigError):
         choose_provider("gpt")
     assert "offline composer" in describe("offline")
+
+
+# --------------------------------------------------------------------------- the OpenAI-compatible writer, over HTTP
+
+from fake_openai_server import fake_openai  # noqa: E402,F401  (the fixture)
+
+
+def test_openai_provider_through_a_local_server(corpus_index, fake_openai, tmp_path):
+    d = Drafter(index=corpus_index, provider="openai", base_url=fake_openai.base_url, api_key="sk-test",
+                cache_dir=tmp_path / "cache", max_concurrency=3)
+    draft = d.write("kindergarten", 2024)
+    d.close()
+    assert draft.writer == "openai" and not draft.failed
+    assert draft.markdown.startswith("# 幼儿园2024年工会工作计划")
+    assert len(fake_openai.requests) >= len(draft.sections) - 2  # schedule/guiding may be local
+    assert all(r["messages"] for r in fake_openai.requests)
