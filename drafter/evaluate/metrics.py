@@ -16,143 +16,32 @@ Two families (``METRIC_KIND`` tells which):
 
 from __future__ import annotations
 
-import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections import Counter
+from collections.abc import Callable
 
-from drafter.models import Section
-
-MIN_BODY_CHARS = 40
-NGRAM_N = 13
-
-
-@dataclass
-class MetricResult:
-    """The value of one metric, a one-line reason a reader can act on, and the evidence."""
-
-    value: float
-    reason: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"value": round(float(self.value), 4), "reason": self.reason, "details": self.details}
-
-
-@dataclass
-class PlanContext:
-    """Everything the metrics look at. Built by :func:`drafter.evaluate.score.build_context`.
-
-    ``sections`` are in document order with canonical ``section_id`` s (inherited from the
-    nearest labelled ancestor) and levels (0 preamble, 1 top level, deeper below).
-    ``weights`` maps the unit's canonical sections to how common they are in real plans
-    of that unit (0–1); ``usual_order`` lists canonical ids in their usual order.
-    ``ngrams`` maps each corpus n-gram (of normalised text) to the ids of the plans holding
-    it; grams found only in ``exclude_plans`` do not count as copied.
-    """
-
-    text: str
-    sections: list[Section] = field(default_factory=list)
-    unit: str | None = None
-    year: int | None = None
-    kind: str = "plan"
-    kind_evidence: list[str] = field(default_factory=list)
-    asks: list[str] = field(default_factory=list)
-    weights: dict[str, float] = field(default_factory=dict)
-    usual_order: list[str] = field(default_factory=list)
-    forbidden: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
-    stale_pattern: re.Pattern[str] | None = None
-    boilerplate_finder: Callable[[str], Iterable[str]] | None = None
-    ngrams: Mapping[str, Any] | None = None
-    exclude_plans: frozenset[str] = frozenset()
-    min_chars: int = MIN_BODY_CHARS
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def top_level(sections: list[Section]) -> list[Section]:
-    """The plan's top-level sections (the smallest heading level ≥ 1 present)."""
-    levels = [s.level for s in sections if s.level >= 1]
-    if not levels:
-        return []
-    top = min(levels)
-    return [s for s in sections if s.level == top]
-
-
-def effective_ids(sections: list[Section]) -> list[str | None]:
-    """The canonical section each section's text counts for: its outermost labelled ancestor's
-    (or its own) label. Items of a schedule count for the schedule even when they mention
-    民主管理; sub-sections of an unlabelled 主要工作 keep their own labels."""
-    out: list[str | None] = []
-    stack: list[tuple[int, str | None]] = []
-    for s in sections:
-        if s.level <= 0:
-            out.append(s.section_id)
-            stack = []
-            continue
-        while stack and stack[-1][0] >= s.level:
-            stack.pop()
-        outer = next((sid for _, sid in stack if sid), None)
-        eff = outer or s.section_id
-        out.append(eff)
-        stack.append((s.level, s.section_id))
-    return out
-
-
-def section_chars(sections: list[Section]) -> dict[str, int]:
-    """Characters of text (body, and sub-headings below the top level) per canonical section."""
-    chars: dict[str, int] = defaultdict(int)
-    top = min((s.level for s in sections if s.level >= 1), default=1)
-    for s, sid in zip(sections, effective_ids(sections)):
-        if not sid:
-            continue
-        n = len(_squash(s.body))
-        if s.level > top:
-            n += len(_squash(s.heading))
-        chars[sid] += n
-    return dict(chars)
-
-
-_SPACE = re.compile(r"\s+")
-
-
-def _squash(text: str) -> str:
-    return _SPACE.sub("", text or "")
-
-
-_NON_WORD = re.compile(r"[^\w]|_", re.UNICODE)
-
-
-def normalize_for_ngrams(text: str) -> str:
-    """Keep letters, digits and CJK characters only (so ',' vs '，' or line breaks do not matter)."""
-    return _NON_WORD.sub("", text or "").lower()
-
-
-def saturate(count: float, per_hit: float, cap: float) -> float:
-    """A penalty that grows with every hit (``per_hit`` for the first) and never exceeds ``cap``."""
-    import math
-
-    if count <= 0:
-        return 0.0
-    return cap * (1.0 - math.exp(-count * per_hit / cap))
-
-
-def _examples(items: Iterable[str], limit: int = 8) -> list[str]:
-    out: list[str] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-        if len(out) >= limit:
-            break
-    return out
-
-
-def _context(text: str, start: int, end: int, width: int = 12) -> str:
-    return text[max(0, start - width): end + width].replace("\n", " ")
-
+from drafter.evaluate.base import (  # noqa: F401 - re-exported for the score, reference and report modules
+    MIN_BODY_CHARS,
+    NGRAM_N,
+    MetricResult,
+    PlanContext,
+    _squash,
+    effective_ids,
+    normalize_for_ngrams,
+    saturate,
+    section_chars,
+    top_level,
+)
+from drafter.evaluate.faults import (  # noqa: F401
+    BOILERPLATE_RE,
+    PLACEHOLDER_RE,
+    boilerplate,
+    copying,
+    foreign_words,
+    placeholders,
+    repeated_sentences,
+    stale_terms,
+    wrong_years,
+)
 
 # --------------------------------------------------------------------------- structure
 
@@ -245,200 +134,6 @@ def section_lengths(ctx: PlanContext) -> MetricResult:
     if thin:
         reason += "; thin: " + "；".join(thin[:3])
     return MetricResult(len(ok) / len(lengths), reason, {"sections": lengths, "total_chars": len(_squash(ctx.text))})
-
-
-# --------------------------------------------------------------------------- faults
-
-PLACEHOLDER_RE = re.compile(
-    r"(?<![A-Za-z])(?:1[89]|20|二[〇零○0])?[xXｘＸ]{2,}(?![A-Za-z])"
-    r"|_{3,}|＿{2,}|某某|×{2,}|○{3,}|□{2,}|\?{3,}|？{3,}"
-)
-
-
-def placeholders(ctx: PlanContext) -> MetricResult:
-    """Template placeholders left in the text: 20xx, xx年, xxx, ____, 某某, XX."""
-    hits = [m for m in PLACEHOLDER_RE.finditer(ctx.text)]
-    examples = _examples(_context(ctx.text, m.start(), m.end(), 8) for m in hits)
-    reason = "no placeholders" if not hits else f"{len(hits)} placeholders, e.g. {examples[0]}"
-    return MetricResult(len(hits), reason, {"matches": _examples(m.group() for m in hits), "examples": examples})
-
-
-BOILERPLATE_RE = re.compile(
-    r"小编|范文|篇[0-9０-９一二三四五六七八九十]+\s*[:：]?|第[一二三四五六七八九十0-9]+篇|供大家(?:学习)?参考|仅供参考"
-    r"|喜欢就分享|欢迎(?:您)?阅读|下面是[^。\n]{0,30}(?:整理|收集|精心)|以下是[^。\n]{0,30}(?:整理|收集|精心)"
-    r"|精心(?:收集|整理|为大家)|网友整理|相关范文|希望(?:对|能)(?:大家|您)有所帮助|本文(?:档)?(?:由|是)|文档"
-    r"|点击下载|下载文档|优质\d+篇|汇总[一二三四五六七八九十0-9]+篇|精选\d*篇"
-)
-
-
-def boilerplate(ctx: PlanContext) -> MetricResult:
-    """Lines with web-page boilerplate (小编, 范文, 篇1, 供大家参考 … or the ingest cleaner's patterns)."""
-    lines: list[str] = []
-    found: list[str] = []
-    for line in ctx.text.splitlines():
-        hits = [m.group() for m in BOILERPLATE_RE.finditer(line)]
-        if ctx.boilerplate_finder is not None and line.strip():
-            hits += [str(x) for x in (ctx.boilerplate_finder(line) or [])]
-        if hits:
-            lines.append(line.strip()[:60])
-            found += hits
-    reason = "no web boilerplate" if not lines else f"{len(lines)} lines of web boilerplate, e.g. {lines[0][:30]}"
-    return MetricResult(len(lines), reason, {"matches": _examples(f[:40] for f in found), "lines": _examples(lines)})
-
-
-# Phrases in which another unit's word is fine in any plan (金秋助学: 考入大学的职工子女).
-_FOREIGN_OK = re.compile(r"(?:考入|考上|升入|就读|录取)$")
-
-
-def foreign_words(ctx: PlanContext) -> MetricResult:
-    """Words of another kind of unit (the unit profile's forbidden words), e.g. 幼儿 in a hospital plan."""
-    counts: dict[str, int] = {}
-    examples: list[str] = []
-    for w in ctx.forbidden:
-        if not w or w not in ctx.text:
-            continue
-        for m in re.finditer(re.escape(w), ctx.text):
-            if _FOREIGN_OK.search(ctx.text[max(0, m.start() - 3): m.start()]):
-                continue
-            counts[w] = counts.get(w, 0) + 1
-            examples.append(_context(ctx.text, m.start(), m.end(), 8))
-    n = sum(counts.values())
-    reason = "no other unit's words" if not n else "another unit's words: " + "、".join(sorted(counts, key=lambda w: -counts[w])[:5])
-    return MetricResult(n, reason, {"words": counts, "examples": _examples(examples)})
-
-
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "0": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-for _d in "0123456789":
-    _CN_DIGITS[_d] = int(_d)
-_CN_DIGIT_CLASS = "〇零○0OＯ一二三四五六七八九123456789"
-_YEAR_RE = re.compile(
-    rf"(?<![0-9\d])((?:19|20)\d\d|[一二][{_CN_DIGIT_CLASS}]{{3}})"
-    rf"(?:\s*年?\s*[-—–~～至到]\s*((?:19|20)\d\d|[一二][{_CN_DIGIT_CLASS}]{{3}}))?(?=\s*(?:年|学年|届)?)"
-)
-_FUTURE_OK = re.compile(r"^\s*年?\s*(?:远景|目标|规划|前|以前|之前|左右|愿景|基本实现|全面)")
-
-
-def _year_value(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
-    try:
-        return int("".join(str(_CN_DIGITS[c]) for c in token))
-    except KeyError:
-        return None
-
-
-def wrong_years(ctx: PlanContext) -> MetricResult:
-    """Years that do not fit a plan for ``ctx.year`` (anything but the year and the one before).
-
-    Allowed: the plan year, the year before, ranges that contain the plan year
-    (2024—2025学年, 2021-2025年), historic years before 1950, and horizon targets
-    (到2035年远景目标). Only years followed by 年 (or in a range) count, so numbers like
-    2000余人 are left alone.
-    """
-    if not ctx.year:
-        return MetricResult(0, "plan year unknown; years not checked", {})
-    bad: list[str] = []
-    years: list[int] = []
-    for m in _YEAR_RE.finditer(ctx.text):
-        a, b = _year_value(m.group(1)), _year_value(m.group(2)) if m.group(2) else None
-        after = ctx.text[m.end(): m.end() + 8]
-        if a is None:
-            continue
-        if b is None and not after.lstrip().startswith(("年", "届")):
-            continue
-        if a < 1950 or a > 2100:
-            continue
-        if b is not None:
-            if b < a or not (a <= ctx.year <= b or a <= ctx.year - 1 <= b):
-                bad.append(_context(ctx.text, m.start(), m.end(), 6))
-            continue
-        years.append(a)
-        if a in (ctx.year, ctx.year - 1):
-            continue
-        if a > ctx.year + 1 and _FUTURE_OK.match(after):
-            continue
-        bad.append(_context(ctx.text, m.start(), m.end(), 6))
-    reason = "years fit the plan year" if not bad else f"{len(bad)} years that do not fit {ctx.year}, e.g. {bad[0]}"
-    return MetricResult(len(bad), reason, {"examples": _examples(bad), "years": sorted(set(years))})
-
-
-def stale_terms(ctx: PlanContext) -> MetricResult:
-    """Political terms out of date for the plan year (from the era data), e.g. 十三五 in 2024."""
-    if ctx.stale_pattern is not None and ctx.stale_pattern.pattern:
-        counts = dict(Counter(m.group() for m in ctx.stale_pattern.finditer(ctx.text) if m.group()))
-    else:
-        counts = {t: ctx.text.count(t) for t in ctx.stale if t and t in ctx.text}
-    n = sum(counts.values())
-    reason = "no stale terms" if not n else "stale for the year: " + "、".join(sorted(counts))
-    return MetricResult(n, reason, {"terms": counts})
-
-
-_SENT_SPLIT = re.compile(r"[。！？；!?;\n]+")
-_NUMBERING = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十0-9]+[)）、.．]|[①-⑳]|[-*•])\s*")
-
-
-def _sentences(text: str) -> list[str]:
-    out = []
-    for raw in _SENT_SPLIT.split(text or ""):
-        norm = normalize_for_ngrams(_NUMBERING.sub("", raw))
-        if len(norm) >= 10:
-            out.append(norm)
-    return out
-
-
-def repeated_sentences(ctx: PlanContext) -> MetricResult:
-    """Sentences (normalised, ≥ 10 characters) that appear in more than one top-level section."""
-    top = top_level(ctx.sections)
-    owner: dict[int, int] = {}
-    current = -1
-    for i, s in enumerate(ctx.sections):
-        if s in top:
-            current = i
-        owner[i] = current
-    where: dict[str, set[int]] = defaultdict(set)
-    for i, s in enumerate(ctx.sections):
-        for sent in _sentences(s.body):
-            where[sent].add(owner[i])
-    repeated = [s for s, homes in where.items() if len(homes) > 1]
-    reason = "no sentence repeated across sections" if not repeated else f"{len(repeated)} sentences repeated across sections"
-    return MetricResult(len(repeated), reason, {"examples": _examples(s[:40] for s in repeated)})
-
-
-def copying(ctx: PlanContext) -> MetricResult:
-    """Verbatim copying from the corpus: share of the plan's 13-char n-grams found in corpus plans.
-
-    ``details.longest_span`` is the longest run of consecutive copied n-grams, in characters.
-    """
-    norm = normalize_for_ngrams(ctx.text)
-    if ctx.ngrams is None:
-        return MetricResult(0.0, "no corpus n-grams to compare with", {"longest_span": 0})
-    n = NGRAM_N
-    grams = [norm[i:i + n] for i in range(len(norm) - n + 1)]
-    if not grams:
-        return MetricResult(0.0, "too short to check copying", {"longest_span": 0})
-    hit: list[bool] = []
-    sources: Counter[str] = Counter()
-    for g in grams:
-        owners = ctx.ngrams.get(g)
-        if owners and ctx.exclude_plans:
-            owners = [o for o in owners if o not in ctx.exclude_plans]
-        hit.append(bool(owners))
-        if owners:
-            sources.update(set(owners))
-    share = sum(hit) / len(grams)
-    longest = run = best_end = 0
-    for i, h in enumerate(hit):
-        run = run + 1 if h else 0
-        if run > longest:
-            longest, best_end = run, i
-    span = longest + n - 1 if longest else 0
-    example = norm[best_end - longest + 1: best_end + n] if longest else ""
-    reason = f"{share:.0%} of 13-char n-grams found in the corpus; longest copied span {span} chars"
-    return MetricResult(share, reason, {
-        "longest_span": span, "longest_example": example[:80],
-        "top_sources": [p for p, _ in sources.most_common(3)],
-    })
 
 
 # --------------------------------------------------------------------------- brief and kind
