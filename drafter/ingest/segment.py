@@ -28,7 +28,12 @@ _NUMBERED: list[tuple[int, re.Pattern[str]]] = [
     (4, re.compile(r"^(?P<num>[（(]\d{1,2}[)）])\s*(?P<rest>.*)$")),
 ]
 _ITEM = re.compile(rf"^[{_CN}]是")
-_MONTH = re.compile(r"^(?P<num>\d{1,2}(?:\s*[-—~～至到]\s*\d{1,2})?月(?:\s*[、,，]?\s*\d{1,2}月)*份?)\s*[:：]?\s*$")
+_M = r"(?:\d{1,2}|十[一二]?|[一二三四五六七八九])"
+# 3月份 / 7月8月份 / 9-10月 / 三月份：… / 第一季度 / 上半年
+_MONTH = re.compile(
+    rf"^(?P<num>{_M}(?:\s*[-—~～至到]\s*{_M})?月(?:\s*[、,，]?\s*{_M}月)*份?|第[一二三四]季度|[上下]半年)"
+    r"\s*(?:[:：]\s*(?P<rest>.*))?$"
+)
 _SPLIT_AT = re.compile(r"[。：:]")
 _INNER_PUNCT = re.compile(r"[，。；！？,;!?、]")
 LONG_CLAUSE = 40
@@ -57,7 +62,7 @@ def parse_heading(line: str) -> tuple[int, str, str, str] | None:
             return level, number.strip(), heading, body
     m = _MONTH.match(line)
     if m:
-        return 2, m.group("num"), m.group("num"), ""
+        return 2, m.group("num"), m.group("num"), (m.group("rest") or "").strip()
     bare = re.sub(r"(如下)?\s*[:：]\s*$", "", line).strip()
     if 2 <= len(bare) <= 16 and not _INNER_PUNCT.search(bare) and bare.endswith(heading_words()):
         return 1, "", bare, ""
