@@ -91,3 +91,22 @@ def test_help_lists_commands():
     r = runner.invoke(app, ["--help"])
     for cmd in ("write", "outline", "units"):
         assert cmd in r.stdout
+
+
+def test_failed_sections_exit_non_zero_after_writing_the_rest(env, monkeypatch, tmp_path):
+    from drafter.draft import writers
+    from drafter.draft.offline_writer import OfflineWriter
+
+    class Flaky(OfflineWriter):
+        def write(self, request):
+            if request.section.id == "women_workers":
+                raise RuntimeError("upstream 502")
+            return super().write(request)
+
+    monkeypatch.setitem(writers.WRITERS, "offline", lambda **kw: Flaky())
+    out = tmp_path / "plan.md"
+    r = runner.invoke(app, ["write", "-u", "kindergarten", "-y", "2024", "--out", str(out), *env])
+    assert r.exit_code == 4
+    assert "1 section(s) failed" in r.stderr and "做好女教职工工作" in r.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "园务公开" in text and "维护女教职工特殊权益" not in text.split("## 附")[0]
