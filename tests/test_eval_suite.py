@@ -218,3 +218,38 @@ def test_openai_writer_and_naive_baseline_side_by_side(fake_openai, tmp_path, co
     assert len(whole_plan) == 1  # the naive baseline: one request for the whole plan
     md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "## openai: briefs × metrics" in md and "## naive: briefs × metrics" in md
+
+
+def test_report_markdown_shows_failures_and_deltas():
+    from drafter.evaluate.report import render_markdown
+
+    ok = _row("offline", "a", 0.7, coverage=0.8, placeholders=1)
+    ok.update(missing=["worker_care"], reasons={"placeholders": "1 placeholders, e.g. 20xx年"}, chars={})
+    failed = {**_row("offline", "b", 0.0), "error": "model down: timeout", "missing": [], "chars": {}}
+    result = {
+        "suite": "t", "started": "now", "seconds": 1.0, "provider": "offline", "systems": ["offline"],
+        "briefs": [{"id": "a"}, {"id": "b"}], "rows": [ok, failed], "breaches": ["offline: 1 drafts failed"],
+        "aggregates": {"offline": {"n": 2, "errors": 1, "mean": {"overall": 0.35, "coverage": 0.8, "order": 1.0},
+                                   "min": {"overall": 0.0}, "sum": {"placeholders": 1}}},
+        "baseline": {"path": "b.json", "created": "then", "systems": {"offline": {
+            "mean": {"overall": 0.5}, "briefs": {"a": {"overall": 0.6, "placeholders": 0}}}}},
+        "reference_by_unit": {},
+    }
+    md = render_markdown(result)
+    assert "## Thresholds: **FAILED**" in md and "- offline: 1 drafts failed" in md
+    assert "| offline | 2 | 0.35 (-0.15) |" in md
+    assert "| a | hospital | 2024 | simplified | 0.70 (+0.10) |" in md and "1 (+1)" in md
+    assert "| b | hospital | 2024 | simplified | error |" in md
+    assert "**b**: failed: model down: timeout" in md
+    assert "**a**: missing worker_care; 1 placeholders, e.g. 20xx年" in md
+
+
+def test_score_accepts_a_draft_object():
+    from drafter.evaluate.score import score
+
+    class FakeDraft:
+        markdown = "# 医院2024年工会工作计划\n\n## 一、指导思想\n\n以习近平新时代中国特色社会主义思想为指导，团结动员广大医务职工建功立业，推动医院高质量发展。\n\n## 二、关心职工生活\n\n坚持困难职工帮扶制度，做好生日慰问和住院探望，组织年度健康体检，关注医务人员心理健康。\n"
+
+    report = score(FakeDraft(), unit="hospital", year=2024)
+    assert report.fmt == "markdown" and report.title == "医院2024年工会工作计划"
+    assert [s["section"] for s in report.sections] == ["guiding_ideology", "worker_care"]

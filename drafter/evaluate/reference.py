@@ -190,7 +190,9 @@ def _fingerprint() -> str:
         if path.exists():
             h.update(path.name.encode())
             h.update(path.read_bytes())
-    for mod in ("drafter.evaluate.base", "drafter.evaluate.reference", "drafter.ingest.segment", "drafter.ingest.tag", "drafter.ingest.taxonomy", "drafter.ingest.split"):
+    modules = ("drafter.evaluate.base", "drafter.evaluate.reference", "drafter.ingest.segment",
+               "drafter.ingest.tag", "drafter.ingest.taxonomy", "drafter.ingest.split")
+    for mod in modules:
         try:
             import importlib.util
 
