@@ -137,6 +137,7 @@ def test_boilerplate_patterns_and_finder():
     assert r.value == 2  # two lines
     assert {"下面是小编整理", "范文", "供大家参考"} <= set(r.details["matches"])
     assert M.boilerplate(ctx(text="一、指导思想\n以习近平新时代中国特色社会主义思想为指导。")).value == 0
+    assert M.boilerplate(ctx(text="做好工会文档资料的整理归档。开篇布局，全年推进。")).value == 0
     extra = M.boilerplate(ctx(text="一、指导思想\n更多精彩内容请关注本站。", boilerplate_finder=lambda t: ["关注本站"] if "关注本站" in t else []))
     assert extra.value == 1
 
