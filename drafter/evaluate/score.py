@@ -140,7 +140,9 @@ def parse_asks(brief: str) -> list[str]:
     return asks
 
 
-def _infer(text: str, unit: str | None, year: int | None) -> tuple[str | None, int | None, str, list[str], dict[str, dict[str, Any]]]:
+def _infer(
+    text: str, unit: str | None, year: int | None, title: str = ""
+) -> tuple[str | None, int | None, str, list[str], dict[str, dict[str, Any]]]:
     from drafter.ingest import tag
 
     inferred: dict[str, dict[str, Any]] = {}
@@ -156,7 +158,7 @@ def _infer(text: str, unit: str | None, year: int | None) -> tuple[str | None, i
     if year:
         inferred["year"] = {"inferred": False, "evidence": []}
     else:
-        t = tag.tag_year(text)
+        t = tag.tag_year(text, title)
         year = int(t.value) if isinstance(t.value, int) or (isinstance(t.value, str) and t.value.isdigit()) else None
         inferred["year"] = {"inferred": True, "evidence": list(t.evidence)[:6]}
     k = tag.tag_kind(text)
@@ -277,7 +279,7 @@ def score(
     """
     markdown = getattr(source, "markdown", None)
     parsed = parse_plan(markdown if isinstance(markdown, str) else source)
-    unit, year, tagged_kind, evidence, inferred = _infer(parsed.text, unit, year)
+    unit, year, tagged_kind, evidence, inferred = _infer(parsed.text, unit, year, parsed.title)
     kind = kind or tagged_kind
     asks = parse_asks(brief)
     ctx = build_context(parsed, unit=unit, year=year, kind=kind, kind_evidence=evidence, asks=asks,
