@@ -84,6 +84,26 @@ class Embedder:
 # --------------------------------------------------------------------------- n-gram TF-IDF + SVD
 
 
+GRAM_MAX_DOCS = 6000
+
+
+def _svd_by_gram(x, k: int) -> np.ndarray:  # noqa: ANN001
+    """Top ``k`` right singular vectors of sparse ``x`` (n_docs × n_features) via the n×n Gram matrix.
+
+    Exact, and much faster than a randomized SVD when documents are few (≤ a few
+    thousand): ``x xᵀ = U Λ Uᵀ`` gives ``Vₖᵀ = Λₖ^-½ Uₖᵀ x``. Signs are fixed so each
+    component's largest coefficient is positive (deterministic output).
+    """
+    gram = np.asarray((x @ x.T).toarray(), dtype=np.float64)
+    vals, vecs = np.linalg.eigh(gram)
+    order = np.argsort(vals)[::-1][:k]
+    vals, vecs = np.clip(vals[order], 1e-12, None), vecs[:, order]
+    comps = np.asarray((x.T @ vecs).T, dtype=np.float64) / np.sqrt(vals)[:, None]
+    signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
+    signs[signs == 0] = 1.0
+    return (comps * signs[:, None]).astype(np.float32)
+
+
 class NgramEmbedder(Embedder):
     """Character 1–3-gram TF-IDF with sublinear tf, reduced by truncated SVD, fitted on the corpus.
 
@@ -132,12 +152,14 @@ class NgramEmbedder(Embedder):
         x = vec.fit_transform(texts)
         n_docs, n_feat = x.shape
         k = max(1, min(self.dims, n_docs - 1, n_feat - 1))
-        if k >= 2:
-            svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5, random_state=self.seed)
+        if k < 2:  # one or two documents: a trivial projection on the first one's direction
+            comps = np.asarray(x.toarray(), dtype=np.float32)[:1]
+        elif n_docs <= GRAM_MAX_DOCS:
+            comps = _svd_by_gram(x, k)
+        else:
+            svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=3, random_state=self.seed)
             svd.fit(x)
             comps = svd.components_.astype(np.float32)
-        else:  # one document: a trivial projection on its own direction
-            comps = np.asarray(x.toarray(), dtype=np.float32)[:1]
         terms = vec.get_feature_names_out()
         self.vocab = {str(t): i for i, t in enumerate(terms)}
         self.idf = vec.idf_.astype(np.float32)
