@@ -29,12 +29,16 @@ def write_json(result: dict[str, Any], path: Path) -> Path:
 
 
 def _delta(value: float | None, base: float | None, name: str = "overall") -> str:
+    """The change against the baseline: ``(+0.05)``; ``(=)`` for an unchanged overall, nothing
+    for another unchanged metric (so the changes stand out)."""
     if value is None or base is None:
         return ""
     d = float(value) - float(base)
     if abs(d) < 0.005:
-        return " (=)"
-    if METRIC_KIND.get(name) == "fault" and name != "copying":
+        return " (=)" if name == "overall" else ""
+    if name == "copying":
+        return f" ({d * 100:+.0f} pt)"
+    if METRIC_KIND.get(name) == "fault":
         return f" ({d:+.0f})"
     return f" ({d:+.2f})"
 
