@@ -54,7 +54,7 @@ def test_outline_object_and_file(offline, tmp_path):
     o.sections = [s for s in o.sections if s.id in ("guiding_ideology", "worker_care", "schedule")]
     o.sections[1].title = "关心教职工身心健康"
     d = offline.write(outline=o)
-    assert [s.title for s in d.sections] == ["指导思想", "关心教职工身心健康", "具体工作安排"]
+    assert [s.title for s in d.sections] == ["指导思想", "关心教职工身心健康", "具体活动安排"]
     from drafter.draft.outline import save_outline
 
     path = save_outline(o, tmp_path / "o.yaml")
