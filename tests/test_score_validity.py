@@ -15,7 +15,12 @@ from drafter.evaluate.metrics import top_level
 from drafter.evaluate.reference import PLAN_KINDS, corpus_plans
 from drafter.evaluate.score import score
 
-pytestmark = pytest.mark.timeout(300) if hasattr(pytest.mark, "timeout") else []
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """The reference cache goes to a temporary folder, not the user's cache dir."""
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "eval-cache"))
 
 
 def _plans():
