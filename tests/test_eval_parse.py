@@ -87,6 +87,15 @@ def test_markdown_without_headings_is_segmented_as_text():
     assert (1, "guiding_ideology") in _ids(plan)
 
 
+def test_bold_numbered_headings_without_hashes():
+    bold = TEXT.replace("一、指导思想", "**一、指导思想**").replace("三、关心教职工生活", "**三、关心教职工生活**")
+    plan = parse_plan(bold)
+    assert (1, "guiding_ideology") in _ids(plan) and (1, "worker_care") in _ids(plan)
+    assert "**" not in plan.text
+    assert "联系人：____" in parse_plan(bold + "联系人：____\n").text  # a blank to fill stays a placeholder
+    assert "____" in parse_plan(MD + "\n联系人：____\n").text
+
+
 def test_traditional_script_is_scored_in_simplified():
     import opencc
 

@@ -202,7 +202,7 @@ def parse_markdown(text: str) -> tuple[str, list[Section], str]:
     return title, sections, "\n".join(plain_parts)
 
 
-_MD_MARKUP = re.compile(r"^\s{0,3}(?:[-*+]\s+|>\s?)|\*\*|__|`")
+_MD_MARKUP = re.compile(r"^\s{0,3}(?:[-*+]\s+|>\s?)|\*\*|(?<!_)__(?!_)|`")
 
 
 def _md_body(lines: list[str]) -> str:
@@ -213,6 +213,7 @@ def _md_body(lines: list[str]) -> str:
 def parse_text(text: str) -> tuple[str, list[Section], str]:
     """Plain text with Chinese numbered headings → sections, via the ingest segmenter."""
     text = re.sub(r"^\s{0,3}#{1,6}\s+", "", text, flags=re.MULTILINE)
+    text = re.sub(r"\*\*|(?<!_)__(?!_)", "", text)  # **一、指导思想** as a model may write it (____ stays)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     title = ""
     if lines and len(lines[0]) <= 40 and re.search(r"计划|规划|要点|安排|总结|方案", lines[0]):
