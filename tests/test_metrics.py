@@ -240,3 +240,30 @@ def test_every_extra_fault_costs_something():
     costs = [M.saturate(n, 0.1, 0.4) for n in range(0, 30)]
     assert all(b > a for a, b in zip(costs, costs[1:]))
     assert costs[-1] < 0.4
+
+
+# --------------------------------------------------------------------------- reference weights
+
+
+def test_reference_weights_follow_the_unit_and_its_neighbours():
+    from drafter.evaluate.reference import RefPlan, Reference
+
+    def plan(pid, unit, sections, kind="plan"):
+        return RefPlan(id=pid, unit=unit, kind=kind, year=2024, norm="", sections={s: 100 for s in sections})
+
+    ref = Reference(plans=[
+        plan("h1", "hospital", ["worker_care", "union_building"]),
+        plan("h2", "hospital", ["worker_care"]),
+        plan("h3", "hospital", ["worker_care", "schedule"]),
+        plan("s1", "hospital", ["achievements", "worker_care"], kind="summary"),  # summaries do not count
+        plan("e1", "enterprise", ["safety_production", "skills_competition"]),
+    ])
+    w = ref.weights("hospital")
+    assert w["worker_care"] > w["union_building"] > w.get("goals", 0)
+    assert "achievements" not in w and "shortcomings" not in w  # summary-only sections never expected
+    assert all(0.25 <= v <= 1 for v in w.values())
+    assert ref.weights("enterprise")["safety_production"] > ref.weights("hospital").get("safety_production", 0)
+    again = Reference.from_json(ref.to_json())
+    assert again.weights("hospital") == w
+    grams = Reference(plans=[RefPlan("p", "hospital", "plan", None, "一二三四五六七八九十甲乙丙丁")]).ngrams()
+    assert grams["一二三四五六七八九十甲乙丙"] == ("p",) and len(grams) == 2
