@@ -126,7 +126,7 @@ def test_label_sections_inherits_from_ancestors() -> None:
         ("具体活动安排", "schedule", True),
         ("3月份", "schedule", True),
         ("组织职工春季一日游", "schedule", False),
-        ("收缴会费", "finance_audit", True),
+        ("收缴会费", "schedule", False),  # activities inside a schedule are not sections of their own
         ("活动内容", None, False),
         ("零缺陷", None, False),
     ]
@@ -155,7 +155,7 @@ def test_section_stats_are_believable() -> None:
     for sid, row in rows.items():
         assert row["total"] == sum(row["by_unit"].values())
         assert all(row["by_unit"][u] <= stats["plans_per_unit"][u] for u in stats["units"])
-    assert rows["schedule"]["by_unit"]["hospital"] == 2 and rows["schedule"]["total"] == 2
+    assert rows["schedule"]["by_unit"]["hospital"] == 1 and rows["schedule"]["total"] == 1  # only 004#2 has one
     assert rows["union_building"]["total"] >= 12
     assert rows["democratic_management"]["by_unit"]["hospital"] >= 4
     assert rows["women_workers"]["by_unit"]["hospital"] >= 4
@@ -165,3 +165,29 @@ def test_section_stats_are_believable() -> None:
     assert rows["safety_production"]["by_unit"]["enterprise"] == 2
     assert 0.85 * stats["headings"] <= stats["labelled_headings"] <= stats["headings"]
     assert section_stats([])["units"] == []
+
+
+def test_schedule_holds_its_month_items_and_a_work_list_is_not_a_schedule() -> None:
+    plans = {f"{p.source[:3]}#{p.index}": p for p in corpus()}
+    sched = [s for s in plans["004#2"].sections if s.path[:1] == ["具体活动安排"]]
+    assert len(sched) > 20 and all(s.section_id == "schedule" for s in sched)
+    assert all(s.own_label == (s.level <= 2) for s in sched)  # the heading and month blocks
+    # 004#1's 具体工作安排如下： lists work items, not months: they keep their own labels
+    work = [s for s in plans["004#1"].sections if s.path[:1] == ["具体工作安排"]]
+    assert work[0].section_id is None
+    assert {"worker_care", "democratic_management", "culture_sports"} <= {s.section_id for s in work}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("三、具体工作安排\n3月：召开教代会。9月：庆祝教师节。", [("具体工作安排", "schedule"), ("3月", "schedule")]),
+        ("具体工作安排如下：\n1、开展送温暖活动\n2、收缴会费",
+         [("具体工作安排", None), ("开展送温暖活动", "worker_care"), ("收缴会费", "finance_audit")]),
+        ("具体工作安排\n3月份\n1、召开教代会", [("具体工作安排", "schedule"), ("3月份", "schedule"), ("召开教代会", "schedule")]),
+        ("具体活动安排\n1、召开教代会", [("具体活动安排", "schedule"), ("召开教代会", "schedule")]),
+    ],
+)
+def test_work_arrangement_is_a_schedule_only_with_months(text: str, expected: list) -> None:
+    got = [(s.heading, s.section_id) for s in label_sections(segment(text), kind="plan")]
+    assert got == expected

@@ -21,6 +21,8 @@ ALIAS_POINTS = 3.0
 KEYWORD_POINTS = 1.0
 HEADING_MIN = 2.0  # a heading without an alias needs this many keyword points
 BODY_MIN = 3.0  # body evidence needed when the heading says nothing
+SCHEDULE = "schedule"
+WORK_LIST_WORDS = ("工作安排", "工作计划安排")  # schedule aliases that also head plain lists of work
 LONG_ITEM_HEADING = 8  # numbered headings at least this long may be labelled by their body
 _PREAMBLE_HEAD = re.compile(r"^([^。：:\n]{2,30})[：:]")
 
@@ -158,23 +160,48 @@ def label_sections(sections: list[Section], taxonomy: Taxonomy | None = None, *,
 
     A section's own label comes from its heading (for the untitled preamble, from a
     ``…指导思想：`` lead-in); a section without one inherits the nearest labelled
-    ancestor's label (``own_label`` False).
+    ancestor's label (``own_label`` False). Inside a schedule (具体活动安排 → 3月份 → items)
+    the activities are not sections of their own: only month blocks get an own label
+    (``schedule``), the items inherit it.
     """
     taxonomy = taxonomy or load_taxonomy()
     stack: list[tuple[int, str | None]] = []
-    for s in sections:
+    for k, s in enumerate(sections):
+        while stack and stack[-1][0] >= s.level:
+            stack.pop()
+        in_schedule = any(sid == SCHEDULE for _, sid in stack)
         if s.level == 0:
             m = _PREAMBLE_HEAD.match(s.body)
             own = taxonomy.label(m.group(1), kind=kind) if m else None
         else:
             own = taxonomy.label(s.heading, s.body if _long_item(s) else "", kind=kind)
-        while stack and stack[-1][0] >= s.level:
-            stack.pop()
+            if in_schedule and own != SCHEDULE:
+                own = None
+            elif own == SCHEDULE and not in_schedule and not _is_schedule(sections, k):
+                own = None
         inherited = next((sid for _, sid in reversed(stack) if sid), None) if s.level > 0 else None
         s.section_id = own or inherited
         s.own_label = own is not None
         stack.append((s.level, s.section_id))
     return sections
+
+
+_MONTHS = re.compile(r"(\d{1,2}|十[一二]?|[一二三四五六七八九])月|季度|半年")
+
+
+def _is_schedule(sections: list[Section], k: int) -> bool:
+    """A heading that only says 工作安排 is a schedule when months follow (else it lists work items)."""
+    s = sections[k]
+    if not any(word in s.heading for word in WORK_LIST_WORDS) or _MONTHS.search(s.heading):
+        return True
+    if _MONTHS.search(s.body[:200]):
+        return True
+    for child in sections[k + 1 :]:
+        if child.level <= s.level:
+            break
+        if _MONTHS.match(child.heading):
+            return True
+    return False
 
 
 def _long_item(s: Section) -> bool:
