@@ -193,7 +193,7 @@ class OfflineWriter(Writer):
         for cand in out:
             if tx.is_duplicate(cand.text, seen):
                 continue
-            seen.append(cand.grams)
+            tx.remember(cand.text, seen)
             unique.append(cand)
         return unique
 
@@ -223,6 +223,6 @@ def dedupe_sections(drafts: list[SectionDraft], threshold: float = 0.45) -> list
         for sub in d.subsections:
             sub.items = [t for t in sub.items if not tx.is_duplicate(t, seen, threshold)]
         for t in [*d.items, *(x for s in d.subsections for x in s.items)]:
-            seen.append(tx.bigrams(t))
+            tx.remember(t, seen)
     return drafts
 

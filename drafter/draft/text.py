@@ -25,7 +25,7 @@ OFF_TOPIC = ("我镇", "我市", "全市", "我区", "全区", "我县", "全县
              "上述", "以上", "如下", "下列", "附件", "本文件", "通知》精神", "见附", "另行制定", "工作计划模板",
              "工作总结", "本学期", "下学期", "上学期", "毕业班", "高考", "中考", "三甲", "评审标准", "新任",
              "试行", "待定", "网站", "网页", "论坛", "oa", "OA", "画册", "拔河比赛", "保铃球", "这些", "该项", "此项",
-             "主要包括", "分调房", "其中", "州级", "栏目", "就业", "以下", "等等", "以庆三八", "主题是", "本次", "本届", "近期", "再就业", "扑克", "抓彩", "全依", "参^v^", "目标：", "具体如下", "如：")
+             "主要包括", "分调房", "其中", "州级", "栏目", "就业", "以下", "等等", "以庆三八", "主题是", "各项准备工作", "几十年如一日", "本次", "本届", "近期", "再就业", "扑克", "抓彩", "全依", "参^v^", "目标：", "具体如下", "如：")
 # Common web-copy typos fixed in borrowed text.
 TYPOS = {"基矗": "基础", "文替": "文体", "著重": "着重", "工作干部": "工会干部", "政治强能": "政治强",
          "：并": "，并", ":并": "，并", "履行号": "履行好"}
@@ -146,6 +146,7 @@ def adapt_year(text: str, year: int) -> str:
 def finish(item: str) -> str:
     """Trim connectors and trailing commas; end the sentence with 。."""
     t = _LEADING_CONNECTORS.sub("", item.strip())
+    t = re.sub(r"^强(?![化调健身大])", "增强", t)  # a dropped first character in web copies (强责任意识 …)
     t = t.strip(" ，,、；;：:")
     t = re.sub(r"(?<=[\u4e00-\u9fff”）])[；;，,、]+$", "", t)
     if t and t[-1] not in _END:
@@ -171,6 +172,10 @@ def reject_reason(item: str, *, forbidden: list[str] | tuple[str, ...] = (), sta
         return "fragment"
     if re.match(r"^(?:工会|[^，。]{1,4}工会)(?:组织)?是", item):
         return "definition"
+    if len(sentences(item)) == 1 and re.search(r"是(?:[^，。]{0,4})工会(?:工作)?的", item):
+        return "definition"
+    if item.startswith("“") and len(item) < 40:
+        return "slogan"
     if re.search(r"\d{4}年是", item):
         return "year_claim"  # the year's standing is said once, from the era table
     if len(item) > max_chars:
@@ -230,5 +235,17 @@ def containment(a: str | set[str], b: str | set[str]) -> float:
 
 
 def is_duplicate(item: str, seen: list[set[str]], threshold: float = 0.45) -> bool:
+    """True when the item, or one of its sentences, repeats something already in ``seen``."""
     grams = bigrams(item)
-    return any(similar(grams, s) >= threshold or containment(grams, s) >= 0.75 for s in seen)
+    if any(similar(grams, s) >= threshold or containment(grams, s) >= 0.75 for s in seen):
+        return True
+    parts = [bigrams(x) for x in sentences(item) if len(x) >= 15]
+    return len(parts) > 1 and any(similar(p, s) >= 0.7 or containment(p, s) >= 0.9 for p in parts for s in seen)
+
+
+def remember(item: str, seen: list[set[str]]) -> None:
+    """Add an item (and its longer sentences) to the bigram sets ``is_duplicate`` checks."""
+    seen.append(bigrams(item))
+    parts = [x for x in sentences(item) if len(x) >= 15]
+    if len(parts) > 1:
+        seen.extend(bigrams(x) for x in parts)
