@@ -84,7 +84,8 @@ class Embedder:
 # --------------------------------------------------------------------------- n-gram TF-IDF + SVD
 
 
-GRAM_MAX_DOCS = 6000
+GRAM_MAX_DOCS = 1500  # exact SVD through the n×n Gram matrix up to here (eigh is O(n³))
+FIT_SAMPLE = 20000  # the SVD is fitted on at most this many texts (a fixed-seed sample)
 
 
 def _svd_by_gram(x, k: int) -> np.ndarray:  # noqa: ANN001
@@ -148,6 +149,9 @@ class NgramEmbedder(Embedder):
         texts = [t for t in texts if t.strip()]
         if not texts:
             raise ValueError("cannot fit an embedder on no texts")
+        if len(texts) > FIT_SAMPLE:
+            rng = np.random.default_rng(self.seed)
+            texts = [texts[i] for i in sorted(rng.choice(len(texts), FIT_SAMPLE, replace=False))]
         vec = self._vectorizer()
         x = vec.fit_transform(texts)
         n_docs, n_feat = x.shape
@@ -157,7 +161,7 @@ class NgramEmbedder(Embedder):
         elif n_docs <= GRAM_MAX_DOCS:
             comps = _svd_by_gram(x, k)
         else:
-            svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=3, random_state=self.seed)
+            svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=3, random_state=self.seed)  # ~2 s at 5k texts
             svd.fit(x)
             comps = svd.components_.astype(np.float32)
         terms = vec.get_feature_names_out()
@@ -173,18 +177,13 @@ class NgramEmbedder(Embedder):
         if len(texts) < 32:
             return self.embed(texts)
         from scipy import sparse
+        from sklearn.feature_extraction.text import CountVectorizer
 
-        rows, cols, vals = [], [], []
-        for i, text in enumerate(texts):
-            idx, tf = self._counts(text)
-            rows.append(np.full(len(idx), i, dtype=np.int64))
-            cols.append(idx)
-            vals.append(tf)
-        x = sparse.csr_matrix(
-            (np.concatenate(vals) if vals else np.zeros(0, np.float32),
-             (np.concatenate(rows) if rows else np.zeros(0, np.int64), np.concatenate(cols) if cols else np.zeros(0, np.int64))),
-            shape=(len(texts), len(self.vocab)), dtype=np.float32,
-        )
+        counts = CountVectorizer(
+            analyzer="char", ngram_range=self.ngram_range, lowercase=True, vocabulary=self.vocab, dtype=np.float32
+        ).transform(texts)
+        x = counts.tocsr().astype(np.float32)
+        x.data = 1.0 + np.log(x.data)  # sublinear tf
         x = x.multiply(self.idf[None, :]).tocsr()
         norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
