@@ -23,6 +23,25 @@ from drafter.models import OutlineSection, SectionDraft, SubSection
 log = logging.getLogger(__name__)
 
 MIN_ITEMS, MAX_ITEMS = 3, 6
+# Items for the brief's asks that no passage speaks to ({asks} and the unit's words).
+ASK_TEMPLATES = (
+    "围绕{asks}，{union}将结合{we}实际制定具体工作方案，明确责任分工和时间安排，确保各项措施落到实处。",
+    "把{asks}列入{union}年度重点工作，广泛听取{staff}的意见和建议，细化工作措施，定期督促检查，确保取得实效。",
+    "认真谋划{asks}，主动争取{leader}和行政的支持，加强与有关部门的沟通协调，推动各项工作落地见效。",
+)
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[a-z_]+\}", template)
+    return re.compile("^" + ".+?".join(re.escape(p) for p in parts) + "$")
+
+
+_ASK_ITEM = [_template_regex(t) for t in ASK_TEMPLATES]
+
+
+def is_ask_item(text: str) -> bool:
+    """True for the composer's own item about the brief's asks (kept by the cross-section dedupe)."""
+    return any(r.match(text) for r in _ASK_ITEM)
 _CN_NUM = "一二三四五六七八九十"
 
 
@@ -87,8 +106,7 @@ class OfflineWriter(Writer):
         covered = {c.ask for c in chosen if c.ask}
         missing = [a for a in section.asks if a not in covered]
         if missing:
-            chosen = [*(Candidate(self.ask_item(request, a), "", 9.0, set(), a) for a in missing),
-                      *chosen][: max(self.max_items, len(missing))]
+            chosen = [Candidate(self.ask_item(request, missing), "", 9.0, set(), missing[0]), *chosen][: self.max_items]
         draft = SectionDraft(
             id=section.id, title=section.title, intro=self.opening(request),
             sources=list(dict.fromkeys(c.plan_id for c in chosen if c.plan_id)), writer=self.name,
@@ -105,6 +123,8 @@ class OfflineWriter(Writer):
         profile, section = request.profile, request.section
         goal = (section.goal or "").strip().rstrip("。")
         asks = [a.strip().rstrip("。") for a in section.asks if a.strip()]
+        if asks and goal and any(a in goal for a in asks):
+            return f"{request.brief.year}年，{profile.union}{goal}。"
         if asks:
             joined = "、".join(f"“{a}”" for a in asks) if len(asks) > 1 else f"“{asks[0]}”"
             lead = f"{request.brief.year}年，{profile.union}把{joined}作为本项工作的重点"
@@ -112,10 +132,17 @@ class OfflineWriter(Writer):
         return f"{goal}。" if goal else ""
 
     @staticmethod
-    def ask_item(request: SectionRequest, ask: str) -> str:
-        """The item for an ask no retrieved passage speaks to: the ask itself, framed as a task."""
+    def ask_item(request: SectionRequest, asks: list[str]) -> str:
+        """The item for asks no retrieved passage speaks to: the asks themselves, framed as a task.
+
+        The wording rotates with the section's place in the outline so that sections with
+        such items do not repeat one another.
+        """
         p = request.profile
-        return f"围绕{ask}，{p.union}将结合{p.we}实际制定具体工作方案，明确责任分工和时间安排，确保各项措施落到实处。"
+        ids = [s.id for s in request.outline.sections]
+        i = ids.index(request.section.id) if request.section.id in ids else 0
+        template = ASK_TEMPLATES[i % len(ASK_TEMPLATES)]
+        return p.fill(template, asks="、".join(f"“{a}”" for a in asks))
 
     def _guiding(self, request: SectionRequest) -> SectionDraft:
         era = request.era
@@ -219,10 +246,11 @@ def dedupe_sections(drafts: list[SectionDraft], threshold: float = 0.45) -> list
     for d in drafts:
         if d.id == "schedule":
             continue
-        d.items = [t for t in d.items if not tx.is_duplicate(t, seen, threshold)] if d.items else d.items
+        d.items = [t for t in d.items if is_ask_item(t) or not tx.is_duplicate(t, seen, threshold)]
         for sub in d.subsections:
-            sub.items = [t for t in sub.items if not tx.is_duplicate(t, seen, threshold)]
+            sub.items = [t for t in sub.items if is_ask_item(t) or not tx.is_duplicate(t, seen, threshold)]
         for t in [*d.items, *(x for s in d.subsections for x in s.items)]:
-            tx.remember(t, seen)
+            if not is_ask_item(t):
+                tx.remember(t, seen)
     return drafts
 
