@@ -168,8 +168,10 @@ def _shortfalls(row: dict[str, Any]) -> str:
 def render_coverage_png(result: dict[str, Any], path: Path) -> Path:
     """coverage.png: per system a heatmap of canonical section × unit (share of plans that have it).
 
-    Cells of sections the unit's real plans usually have (weight ≥ 0.5) but that are
-    missing from every draft are outlined in red, so gaps stand out.
+    Each panel shows the units that system has plans for. In the drafts' panels, sections
+    the unit's real plans do not usually have (not in ``expected``) are grey, and expected
+    sections that fewer than half of the drafts have are outlined in red, thicker the more
+    common the section is in real plans; the reference panel shows the corpus as it is.
     """
     import matplotlib
 
@@ -181,16 +183,21 @@ def render_coverage_png(result: dict[str, Any], path: Path) -> Path:
     systems = [s for s in result["systems"] if cov.get(s)]
     sections = result["sections"]
     names = result.get("section_names", {})
-    units = result["units"]
     expected = result.get("expected", {})
+    panels = [(system, [u for u in result["units"] if u in cov[system]]) for system in systems]
     _cjk_font()
-    fig_w = max(6.0, 1.2 + 0.55 * len(units) * max(1, len(systems)))
-    fig, axes = plt.subplots(1, max(1, len(systems)), figsize=(fig_w, 0.36 * len(sections) + 2.2), squeeze=False)
+    widths = [max(2, len(us)) for _, us in panels] or [2]
+    fig_w = max(6.0, 2.2 + 0.55 * sum(widths))
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(fig_w, 0.36 * len(sections) + 2.4), squeeze=False,
+                             gridspec_kw={"width_ratios": widths})
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#d9d9d9")
     image = None
-    for ax, system in zip(axes[0], systems or ["(none)"]):
-        data = [[_val(cov.get(system, {}), u, s) for u in units] for s in sections]
-        masked = [[float("nan") if v is None else v for v in row] for row in data]
-        image = ax.imshow(masked, vmin=0, vmax=1, cmap="viridis", aspect="auto")
+    for ax, (system, units) in zip(axes[0], panels):
+        draft = system != "reference"
+        data = [[cov[system][u].get(s, 0.0) for u in units] for s in sections]
+        shown = [[float("nan") if draft and s not in expected.get(u, {}) else v for u, v in zip(units, row)]
+                 for s, row in zip(sections, data)]
+        image = ax.imshow(shown, vmin=0, vmax=1, cmap=cmap, aspect="auto")
         ax.set_title(system, fontsize=10)
         ax.set_xticks(range(len(units)))
         ax.set_xticklabels(units, rotation=60, ha="right", fontsize=7)
@@ -200,24 +207,22 @@ def render_coverage_png(result: dict[str, Any], path: Path) -> Path:
         for i, s in enumerate(sections):
             for j, u in enumerate(units):
                 v = data[i][j]
-                if v is None:
+                weight = expected.get(u, {}).get(s)
+                if draft and weight is None:
+                    ax.text(j, i, "–", ha="center", va="center", fontsize=6, color="#777777")
                     continue
                 ax.text(j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=6,
                         color="white" if v < 0.6 else "black")
-                if system != "reference" and v == 0 and expected.get(u, {}).get(s, 0) >= 0.5:
-                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=1.5))
+                if draft and v < 0.5:
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red",
+                                           linewidth=0.8 + 2.4 * float(weight or 0)))
     if image is not None:
         fig.colorbar(image, ax=axes[0].tolist(), shrink=0.6, label="share of plans with the section (≥ 40 chars)")
-    fig.suptitle(f"Section coverage by unit ({result['suite']}); red: usual section missing", fontsize=10)
+    fig.suptitle(f"Section coverage by unit ({result['suite']}): red = a usual section most drafts lack "
+                 "(thicker = more common in real plans); grey = not usual for the unit", fontsize=9)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
-
-
-def _val(table: dict[str, dict[str, float]], unit: str, section: str) -> float | None:
-    if unit not in table:
-        return None
-    return table[unit].get(section, 0.0)
 
 
 def _cjk_font() -> None:
