@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from drafter.errors import InputError, UnknownUnitError
+from drafter.errors import ConfigError, InputError, UnknownUnitError
 from drafter.index.bm25 import BM25Index
 from drafter.index.retrieve import Retriever, diversify, search
 from drafter.models import Chunk, Passage
@@ -124,6 +124,7 @@ def test_real_corpus_hospital_songwennuan(corpus_index):
 def test_retriever_over_a_chroma_server(chroma_server, small_corpus, tmp_path, small_index):
     from drafter.config import IndexConfig
     from drafter.index.build import ingest
+    from drafter.index.store import ChromaStore
 
     from conftest import parse_simple
 
@@ -134,6 +135,14 @@ def test_retriever_over_a_chroma_server(chroma_server, small_corpus, tmp_path, s
     local = [h.chunk.id for h in Retriever(small_index).search("送温暖", unit="hospital", k=3)]
     remote = [h.chunk.id for h in Retriever(config).search("送温暖", unit="hospital", k=3)]
     assert remote == local
+    with pytest.raises(ConfigError, match="keeps its vectors on the chroma server"):
+        Retriever(IndexConfig.resolve(tmp_path / "srv-index"))
+    with pytest.raises(ConfigError, match="keeps its vectors in its local chroma folder"):
+        ingest([small_corpus], config=IndexConfig.resolve(small_index.index_dir, chroma_url=chroma_server), parse=parse_simple)
+    rebuilt = ingest([small_corpus], config=config, parse=parse_simple, rebuild=True)
+    assert rebuilt.refitted
+    names = ChromaStore(config).collection_names()
+    assert sum(n.startswith("retrieve-test-") for n in names) == 1  # the old fit's collection was dropped
 
 
 test_retriever_over_a_chroma_server = pytest.mark.server(test_retriever_over_a_chroma_server)

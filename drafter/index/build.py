@@ -204,12 +204,14 @@ def ingest(
         retired = None
         if manifest is None:  # a new index, or --rebuild: start from nothing
             if rebuild and config.chroma_url:  # on a server: drop only the collection this index used
-                old = _old_collection(lp)
+                old = _old_collection(lp, config)
                 retired = ChromaStore(config, name=old) if old else None
             elif not config.chroma_url:  # a local folder is ours: drop all its collections
                 _drop_collections(config)
             _clear_sidecars(lp)
             manifest = layout.new_manifest(config)
+        elif manifest.get("embedder"):
+            layout.check_vectors_location(manifest, config)
         old_collection = (manifest.get("embedder") or {}).get("collection")
         store = ChromaStore(config, name=old_collection) if old_collection else None
         index_spec = (manifest.get("embedder") or {}).get("spec")
@@ -360,12 +362,15 @@ def _record_sources(manifest: dict[str, Any], parsed: dict[str, tuple[Path, str,
         }
 
 
-def _old_collection(paths: IndexPaths) -> str | None:
+def _old_collection(paths: IndexPaths, config: IndexConfig) -> str | None:
+    """The collection the previous index used, if it lived where ``config`` points."""
     try:
         manifest = layout.load_manifest(paths)
     except InputError:
         return None
-    return ((manifest or {}).get("embedder") or {}).get("collection")
+    if not manifest or (manifest.get("chroma_url") or None) != (config.chroma_url or None):
+        return None
+    return (manifest.get("embedder") or {}).get("collection")
 
 
 def _drop_collections(config: IndexConfig) -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.config import IndexConfig
-from drafter.errors import IndexBusyError, InputError
+from drafter.errors import ConfigError, IndexBusyError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -210,3 +210,14 @@ def load_manifest(paths: IndexPaths) -> dict[str, Any] | None:
 def index_is_empty(paths: IndexPaths) -> bool:
     manifest = load_manifest(paths)
     return manifest is None or not manifest.get("counts", {}).get("chunks")
+
+
+def check_vectors_location(manifest: dict[str, Any], config: IndexConfig) -> None:
+    """Raise if the index keeps its vectors elsewhere than ``config`` says (server vs local folder)."""
+    were = manifest.get("chroma_url") or None
+    if were != (config.chroma_url or None):
+        here = f"on the chroma server {were}" if were else "in its local chroma folder"
+        fix = f"pass --chroma-url {were}" if were else "drop --chroma-url"
+        raise ConfigError(
+            f"the index at {config.index_dir} keeps its vectors {here}: {fix}, or rebuild it with `drafter ingest --rebuild`"
+        )

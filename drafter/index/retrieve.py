@@ -98,6 +98,7 @@ class Retriever:
                     f"no index at {self.paths.root}: run `drafter ingest` first (or pass --index DIR)"
                 )
             self.manifest = manifest
+            layout.check_vectors_location(manifest, self.config)
             check_spec(manifest["embedder"]["spec"])
             self.embedder = load_embedder(self.paths.embedder / manifest["embedder"]["fit_id"])
             self.bm25 = BM25Index.load(self.paths.bm25)
