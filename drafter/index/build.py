@@ -405,4 +405,4 @@ def known_sources(config: IndexConfig) -> dict[str, Any]:
     return dict(manifest["sources"]) if manifest else {}
 
 
-__all__ = ["IngestReport", "ingest", "read_plans_file", "source_files", "known_sources", "InputError"]
+__all__ = ["IngestReport", "ingest", "read_plans_file", "source_files", "known_sources"]

@@ -142,6 +142,9 @@ def index_lock(
     (``DRAFTER_LOCK_TIMEOUT``), then raises :class:`IndexBusyError`.
     """
     timeout = lock_timeout() if timeout is None else timeout
+    if shared and not paths.root.is_dir():  # nothing to read; don't create the folder
+        yield
+        return
     try:
         paths.root.mkdir(parents=True, exist_ok=True)
         fh = open(paths.lock, "a+", encoding="utf-8")

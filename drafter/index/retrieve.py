@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 
 from drafter.config import IndexConfig
-from drafter.errors import InputError, MissingIndexError
+from drafter.errors import InputError, MissingIndexError, StoreError
 from drafter.index import layout
 from drafter.index.layout import IndexPaths
-from drafter.models import Chunk, Passage, Plan
+from drafter.models import Passage, Plan
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,11 @@ class Retriever:
             self.embedder = load_embedder(self.paths.embedder / manifest["embedder"]["fit_id"])
             self.bm25 = BM25Index.load(self.paths.bm25)
         self.store = ChromaStore(self.config, name=manifest["embedder"]["collection"], create=False)
+        if self.store.count() == 0:
+            raise StoreError(
+                f"the vectors of the index at {self.paths.root} are gone from "
+                f"{self.config.chroma_url or 'its chroma folder'}: rebuild with `drafter ingest --rebuild`"
+            )
         self._plans: list[Plan] | None = None
         self._sections: list[str] | None = None
 
