@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 _NO_RETRIEVAL = {"schedule", "guiding_ideology"}
+# Plans and summaries of union work; a document that is not about the union (a hospital's
+# business plan) is never borrowed from.
+UNION_KINDS = ("plan", "summary_and_plan", "summary")
 
 
 def _known_sections() -> set[str]:
@@ -57,12 +60,13 @@ def gather_passages(retriever: Any, outline: Outline, section: OutlineSection, p
                     log.debug("search %r %s failed: %s", q, kw, exc2)
             return []
 
-    for hits in (run(query, unit=near, section=labelled, k=k // 2, per_plan=4),
-                 run(query, section=labelled, k=k, per_plan=4)):
+    kinds = list(UNION_KINDS)
+    for hits in (run(query, unit=near, section=labelled, kind=kinds, k=k // 2, per_plan=4),
+                 run(query, section=labelled, kind=kinds, k=k, per_plan=4)):
         for p in hits:
             found.setdefault(p.chunk.id, p)
     for ask in section.asks:
-        for p in run(ask, k=6, per_plan=2):
+        for p in run(ask, kind=kinds, k=6, per_plan=2):
             ask_ids.append(p.chunk.id)
             found.setdefault(p.chunk.id, p)
     return list(found.values()), ask_ids

@@ -185,6 +185,8 @@ class OfflineWriter(Writer):
         rejected: dict[str, int] = {}
         for rank, p in enumerate(request.passages):
             c = p.chunk
+            if c.kind == "not_union":
+                continue
             base = 1.0 / (1.0 + 0.08 * rank) + _unit_bonus(c.unit, profile) + _KIND_BONUS.get(c.kind, 0.0)
             if c.section_id == section.id:
                 base += 0.5
@@ -200,7 +202,7 @@ class OfflineWriter(Writer):
                     rejected["elsewhere"] = rejected.get("elsewhere", 0) + 1
                     continue
                 grams = tx.bigrams(item)
-                score = base + 0.15 * min(own, 4)
+                score = base + 0.15 * min(own, 4) - 0.004 * max(0, len(item) - 100)  # prefer crisp items
                 hit = None
                 for ask, ask_grams in asks:
                     if ask_grams and len(ask_grams & grams) / len(ask_grams) >= 0.5:
