@@ -127,3 +127,10 @@ def test_openai_provider_through_a_local_server(corpus_index, fake_openai, tmp_p
     assert draft.markdown.startswith("# 幼儿园2024年工会工作计划")
     assert len(fake_openai.requests) >= len(draft.sections) - 2  # schedule/guiding may be local
     assert all(r["messages"] for r in fake_openai.requests)
+
+
+def test_name_overrides_an_outline(offline):
+    o = offline.outline("kindergarten", 2024)
+    o.sections = [s for s in o.sections if s.id in ("guiding_ideology", "schedule")]
+    d = offline.write(outline=o, name="阳光幼儿园")
+    assert d.title == "阳光幼儿园2024年工会工作计划" and d.markdown.startswith("# 阳光幼儿园2024年")

@@ -135,6 +135,11 @@ class Drafter:
             from drafter.models import Brief
 
             brief_obj = outline.brief = Brief(unit=outline.unit, year=outline.year)
+        if name and name.strip() and name.strip() != brief_obj.name:  # --name overrides the outline's
+            from drafter.draft.outline import plan_title
+
+            brief_obj.name = name.strip()
+            outline.title = plan_title(profile, outline.year, brief_obj.name)
         brief_obj.script = script
 
         retriever = self._get_retriever() if any(s.id not in compose._NO_RETRIEVAL for s in outline.sections) else None  # noqa: SLF001
