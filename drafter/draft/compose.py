@@ -61,8 +61,11 @@ def gather_passages(retriever: Any, outline: Outline, section: OutlineSection, p
             return []
 
     kinds = list(UNION_KINDS)
-    for hits in (run(query, unit=near, section=labelled, kind=kinds, k=k // 2, per_plan=4),
-                 run(query, section=labelled, kind=kinds, k=k, per_plan=4)):
+    searches = [run(query, unit=near, section=labelled, kind=kinds, k=k // 2, per_plan=4),
+                run(query, section=labelled, kind=kinds, k=k, per_plan=4)]
+    if labelled:  # items under another heading may still speak to this section (the writer checks keywords)
+        searches.append(run(query, unit=near, kind=kinds, k=k // 3, per_plan=2))
+    for hits in searches:
         for p in hits:
             found.setdefault(p.chunk.id, p)
     for ask in section.asks:

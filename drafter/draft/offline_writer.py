@@ -73,8 +73,13 @@ def _keywords(section_id: str) -> list[str]:
     return section_keywords(section_id)
 
 
+# Words too common in union plans to tell one section from another.
+GENERIC = frozenset("学习 教育 宣传 工作 活动 建设 组织 管理 服务 职工 教职工 文化 健康 制度 能力 素质 业务 发展 "
+                    "关心 维护 开展 加强 提高 会员 工会 单位 群众 先进 表彰 评比 竞赛".split())
+
+
 def _kw_score(text: str, words: list[str]) -> int:
-    return sum(min(text.count(w), 2) for w in words if w)
+    return sum(min(text.count(w), 2) for w in words if w and w not in GENERIC)
 
 
 _ASK_NOISE = re.compile(r"加强|开展|筹建|推进|做好|组织|建设|创建|提升|举办|落实|完善|关注|关心|关爱|"
@@ -191,7 +196,7 @@ class OfflineWriter(Writer):
             if c.section_id == section.id:
                 base += 0.5
             for raw in tx.split_items(p.text):
-                item = tx.finish(tx.adapt_year(profile.adapt(raw), year))
+                item = tx.finish(tx.adapt_year(profile.adapt(raw), year)).replace("工会" + profile.union, profile.union)
                 why = tx.reject_reason(item, forbidden=forbidden, stale=stale)
                 if why:
                     rejected[why.split(":")[0]] = rejected.get(why.split(":")[0], 0) + 1
