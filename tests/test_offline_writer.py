@@ -128,7 +128,7 @@ def test_awrite_default_runs_in_a_thread():
 def test_ask_items_vary_by_section_and_survive_the_cross_section_dedupe():
     from drafter.draft.offline_writer import is_ask_item
 
-    o = plan_outline("hospital", 2026, "今年重点：推进智慧工会建设、开展职工书画展、关注一线医务人员心理健康")
+    o = plan_outline("hospital", 2026, "今年重点：推进智慧工会、开展职工书画展、关注一线医务人员心理健康")
     w = OfflineWriter()
     drafts = []
     for sec in o.sections:
@@ -139,4 +139,4 @@ def test_ask_items_vary_by_section_and_survive_the_cross_section_dedupe():
     ask_items = [i for d in drafts for i in d.items if is_ask_item(i)]
     assert len(ask_items) == 3 and len({i[:4] for i in ask_items}) == 3
     custom = next(d for d in drafts if d.id == "custom_1")
-    assert custom.items and custom.intro.count("推进智慧工会建设") == 1
+    assert custom.items and custom.intro.count("推进智慧工会") == 1

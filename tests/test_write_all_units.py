@@ -40,8 +40,8 @@ def test_offline_draft_is_clean(drafter, unit, year):
     assert [s.id for s in draft.sections] == [s.id for s in outline.sections]
     assert not draft.failed
     for s in draft.sections:
-        assert len(s.intro) + sum(len(i) for i in s.items) >= 30, s.id
-    assert len([s for s in draft.sections if s.items]) >= len(draft.sections) - 2
+        assert len(s.intro) + sum(len(i) for i in [*s.items, *(x for b in s.subsections for x in b.items)]) >= 30, s.id
+    assert len([s for s in draft.sections if s.items or s.subsections]) >= len(draft.sections) - 2
     # title and structure
     lines = md.splitlines()
     assert lines[0] == f"# {profile.name}{year}年工会工作计划"

@@ -65,6 +65,13 @@ def gather_passages(retriever: Any, outline: Outline, section: OutlineSection, p
                 run(query, section=labelled, kind=kinds, k=k, per_plan=4)]
     if labelled:  # items under another heading may still speak to this section (the writer checks keywords)
         searches.append(run(query, unit=near, kind=kinds, k=k // 3, per_plan=2))
+    from drafter.draft.outline import subsection_section
+
+    for sub in section.subsections:
+        sub_id = subsection_section(sub)
+        sub_query = section_query(sub_id, sub) if sub_id else sub
+        searches.append(run(sub_query, unit=near, section=sub_id, kind=kinds, k=k // 3, per_plan=3))
+        searches.append(run(sub_query, section=sub_id, kind=kinds, k=k // 3, per_plan=3))
     for hits in searches:
         for p in hits:
             found.setdefault(p.chunk.id, p)

@@ -181,8 +181,12 @@ class OfflineWriter(Writer):
         from drafter.draft.units import foreign_names
 
         forbidden += foreign_names()
-        own_words = _keywords(section.id)
-        others = [s for s in request.outline.sections if s.id != section.id and s.id not in ("schedule", "guiding_ideology")]
+        from drafter.draft.outline import subsection_section
+
+        sub_ids = [x for x in (subsection_section(t) for t in section.subsections) if x and x != section.id]
+        own_words = list(dict.fromkeys([*_keywords(section.id), *(w for x in sub_ids for w in _keywords(x))]))
+        others = [s for s in request.outline.sections
+                  if s.id != section.id and s.id not in ("schedule", "guiding_ideology", *sub_ids)]
         other_words = {s.id: _keywords(s.id) for s in others}
         asks = [(a, _ask_words(a)) for a in section.asks]
         ask_passages: set[str] = set(request.extra.get("ask_chunks", []))
@@ -232,20 +236,46 @@ class OfflineWriter(Writer):
         return unique
 
     def _choose(self, cands: list[Candidate], section: OutlineSection) -> list[Candidate]:
+        if section.subsections:
+            return self._choose_for_subsections(cands, section)
         chosen = cands[: self.max_items]
         # The asks first, in the brief's order; then the rest by score.
         ask_order = {a: i for i, a in enumerate(section.asks)}
         return sorted(chosen, key=lambda c: (ask_order.get(c.ask, len(ask_order)) if c.ask else len(ask_order), -c.score))
 
+    def _choose_for_subsections(self, cands: list[Candidate], section: OutlineSection) -> list[Candidate]:
+        """Up to ``per`` items for each sub-section, best first (tagged with their sub-section)."""
+        per = max(2, min(4, (self.max_items + 2) // max(1, len(section.subsections))))
+        fits = self._sub_fits(cands, section)
+        taken: list[Candidate] = []
+        counts = [0] * len(section.subsections)
+        for cand, fit in zip(cands, fits):
+            best = max(range(len(fit)), key=lambda i: fit[i])
+            if fit[best] <= 0 and len(section.subsections) > 1 and cand.ask is None:
+                best = 0 if fit[0] >= 0 else best
+            if counts[best] < per:
+                cand.sub = best  # type: ignore[attr-defined]
+                counts[best] += 1
+                taken.append(cand)
+        return taken
+
+    def _sub_fits(self, cands: list[Candidate], section: OutlineSection) -> list[list[float]]:
+        from drafter.draft.outline import subsection_section
+
+        words = [_keywords(subsection_section(t) or "") for t in section.subsections]
+        grams = [tx.bigrams(t) for t in section.subsections]
+        return [[2 * _kw_score(c.text, words[i]) + len(c.grams & grams[i]) / 4 for i in range(len(grams))]
+                for c in cands]
+
     def _distribute(self, chosen: list[Candidate], section: OutlineSection) -> list[SubSection]:
         subs = [SubSection(title=t) for t in section.subsections]
-        title_grams = [tx.bigrams(t) for t in section.subsections]
         for cand in chosen:
-            overlaps = [len(cand.grams & g) for g in title_grams]
-            best = max(range(len(subs)), key=lambda i: (overlaps[i], -len(subs[i].items)))
-            subs[best].items.append(cand.text)
-        return subs
-
+            i = getattr(cand, "sub", None)
+            if i is None:  # an ask item: the sub-section whose title it shares most with
+                fit = self._sub_fits([cand], section)[0]
+                i = max(range(len(fit)), key=lambda j: fit[j])
+            subs[i].items.append(cand.text)
+        return [s for s in subs if s.items]
 
 def dedupe_sections(drafts: list[SectionDraft], threshold: float = 0.45) -> list[SectionDraft]:
     """Drop items that repeat an item of an earlier section (sections must not repeat each other)."""

@@ -57,8 +57,16 @@ def section_keywords(section_id: str) -> list[str]:
     tax = _taxonomy() or {}
     t = tax.get(section_id)
     if t is not None:
+        words += [str(w) for w in (getattr(t, "aliases", None) or []) if 2 <= len(str(w)) <= 6]
         words += [str(w) for w in (getattr(t, "keywords", None) or []) if len(str(w)) >= 2]
     return list(dict.fromkeys(words))
+
+
+def subsection_section(title: str) -> str | None:
+    """The canonical section a sub-section title speaks of (规范经费管理 → finance_audit), or None."""
+    ids = list((_phrasing().get("sections") or {}).keys())
+    ids += [i for i in (_taxonomy() or {}) if i not in ids]
+    return assign_ask(title, ids)
 
 
 def section_query(section_id: str, title: str = "") -> str:
@@ -140,10 +148,12 @@ def plan_outline(unit: str, year: int, brief: str = "", name: str | None = None)
     for sid, entry in (_phrasing().get("sections") or {}).items():
         if not _applies(sid, entry, profile):
             continue
+        subs = entry.get(f"subsections_{profile.id}", entry.get("subsections")) or []
         sections.append(OutlineSection(
             id=sid,
             title=profile.fill(_pick(entry, "title", profile.id)),
             goal=profile.fill(_pick(entry, "goal", profile.id)),
+            subsections=[profile.fill(str(x)) for x in subs],
         ))
     asks = parse_asks(brief)
     ids = [s.id for s in sections]

@@ -174,6 +174,8 @@ def reject_reason(item: str, *, forbidden: list[str] | tuple[str, ...] = (), sta
         return "definition"
     if len(sentences(item)) == 1 and re.search(r"是(?:[^，。]{0,4})工会(?:工作)?的", item):
         return "definition"
+    if re.search(r"(?<=[\u4e00-\u9fff])(?<![让使对为给和与把被向跟同及是])我们", item):
+        return "run_on"  # two sentences fused where the source lost its punctuation
     if item.startswith("“") and len(item) < 40:
         return "slogan"
     if re.search(r"\d{4}年是", item):
