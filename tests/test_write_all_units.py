@@ -68,6 +68,10 @@ def test_kindergarten_2024_reads_as_a_kindergarten_plan(drafter):
         assert w in body, w
     for w in ("医院", "患者", "首钢", "炼钢", "安康杯", "学生", "车间", "班组", "十三五", "三个代表"):
         assert w not in body, w
+    # union building is split into organisation and finance sub-sections, each with items
+    assert "### （一）加强组织建设" in body and "### （二）规范经费管理" in body
+    finance = body.split("### （二）规范经费管理")[1].split("##")[0]
+    assert "1. " in finance and ("经费" in finance or "经审" in finance or "财务" in finance)
 
 
 def test_sections_do_not_repeat_each_other(drafter):
