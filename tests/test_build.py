@@ -192,3 +192,37 @@ def test_sidecars_written_atomically(folder, config):
     leftovers = [p.name for p in IndexPaths.of(config).root.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
     assert not os.path.exists(IndexPaths.of(config).root / "embedder" / ".tmp")
+
+
+def test_two_processes_ingesting_at_once(tmp_path, config):
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    src = tmp_path / "procs"
+    src.mkdir()
+    groups = [[write_sample(src, f"p{g}{i}", unit, ["guiding", "care"], extra=f"进程{g}文件{i}。") for i in range(3)]
+              for g, unit in enumerate(["hospital", "kindergarten"])]
+    tests_dir = Path(__file__).resolve().parent
+    procs = []
+    for files in groups:
+        code = textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {str(tests_dir)!r})
+            from pathlib import Path
+            from conftest import parse_simple
+            from drafter.config import IndexConfig
+            from drafter.index.build import ingest
+            ingest([Path(p) for p in {[str(f) for f in files]!r}], config=IndexConfig.resolve({str(config.index_dir)!r}),
+                   parse=parse_simple, warn=lambda m: print(m, file=sys.stderr))
+            """
+        )
+        procs.append(subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    s = _consistent(config)
+    assert len(s["manifest"]["sources"]) == 6
+    assert len(s["plans"]) == 6
