@@ -53,6 +53,9 @@ _TITLE_NOISE = re.compile(
 )
 
 
+APPENDIX_NOTE = "以下为各部分起草时参考的语料计划编号（可用 drafter corpus 查看原文），供起草人核对，印发前请删除本附录。"
+
+
 def clean_title(title: str) -> str:
     """A corpus plan's title without web-page decoration (篇1, 模板, 精选, 优质5篇…)."""
     t = _TITLE_NOISE.sub("", title or "").strip(" ：:-—")
@@ -87,7 +90,9 @@ def render_markdown(draft: "Draft") -> str:
                 lines.append("")
     src = draft.sources
     if src:
-        lines += ["## 附：参考来源", ""]
+        # Sources are named by corpus plan id only: a source's own title or unit (《…医院…》,
+        # 2023年…) would put another unit's words and a stale year into the draft.
+        lines += ["## 附：起草参考来源", "", APPENDIX_NOTE, ""]
         n = 0
         for sec in draft.sections:
             if sec.error and not (sec.intro or sec.items or sec.subsections):
@@ -95,7 +100,7 @@ def render_markdown(draft: "Draft") -> str:
             n += 1
             plans = src.get(sec.id) or []
             if plans:
-                refs = "；".join(f"{pid}《{clean_title(title)}》" if clean_title(title) else pid for pid, title in plans)
+                refs = "、".join(pid for pid, _title in plans)
                 lines.append(f"- {cn_number(n)}、{sec.title}：{refs}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

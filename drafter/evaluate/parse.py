@@ -43,7 +43,7 @@ class ParsedPlan:
     appendix_chars: int = 0  # a trailing 附：参考来源 list, left out of the scored text
 
 
-_APPENDIX = re.compile(r"^\s{0,3}(?:#{1,6}\s*)?附(?:录|件)?\s*[：:、.．]?\s*(?:参考来源|参考资料|资料来源|来源|出处)[^\n]{0,10}$",
+_APPENDIX = re.compile(r"^\s{0,3}(?:#{1,6}\s*)?附(?:录|件)?\s*[：:、.．]?\s*(?:起草)?(?:参考来源|参考资料|资料来源|来源|出处)[^\n]{0,10}$",
                        re.MULTILINE)
 
 
