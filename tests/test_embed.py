@@ -119,3 +119,72 @@ def test_choosing_embedders(monkeypatch, tmp_path):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         make_embedder("openai:text-embedding-3-small").embed(["x"])
+
+
+# --------------------------------------------------------------------------- OpenAI-compatible endpoint
+
+
+class _EmbeddingServer:
+    """A local /v1/embeddings endpoint: deterministic hashed character-bigram vectors (dim 32)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import json
+        import threading
+        import zlib
+
+        calls = self.calls = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):  # noqa: ANN002
+                pass
+
+            def do_POST(self):  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                calls.append((self.path, self.headers.get("Authorization"), len(body["input"])))
+                data = []
+                for i, text in enumerate(body["input"]):
+                    v = [0.0] * 32
+                    for a, b in zip(text, text[1:]):
+                        v[zlib.crc32((a + b).encode()) % 32] += 1.0
+                    data.append({"object": "embedding", "index": i, "embedding": v})
+                out = json.dumps({"object": "list", "data": data, "model": body["model"],
+                                  "usage": {"prompt_tokens": 1, "total_tokens": 1}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.server
+def test_openai_embedder_builds_and_queries_an_index(monkeypatch, tmp_path, small_corpus):
+    from conftest import parse_simple
+    from drafter.config import IndexConfig
+    from drafter.index.build import ingest
+    from drafter.index.retrieve import Retriever
+
+    server = _EmbeddingServer()
+    try:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.setenv("DRAFTER_EMBEDDER", "openai:fake-embed")
+        config = IndexConfig.resolve(tmp_path / "idx")
+        report = ingest([small_corpus], config=config, parse=parse_simple)
+        assert report.embedder == "openai:fake-embed" and report.chunks_total > 0
+        assert server.calls and all(path == "/v1/embeddings" and auth == "Bearer sk-test" for path, auth, _ in server.calls)
+        hits = Retriever(config).search("送温暖 慰问困难职工", unit="hospital", k=3)
+        assert hits and all(h.chunk.unit == "hospital" for h in hits) and hits[0].scores["vector"] > 0
+        monkeypatch.setenv("DRAFTER_EMBEDDER", "ngram")
+        with pytest.raises(ConfigError, match="built with embedder 'openai:fake-embed'"):
+            Retriever(config)
+    finally:
+        server.close()

@@ -328,7 +328,7 @@ class OpenAIEmbedder(Embedder):
         for i in range(0, len(texts), self.batch_size):
             batch = [t or " " for t in texts[i : i + self.batch_size]]
             try:
-                resp = client.embeddings.create(model=self.model, input=batch)
+                resp = client.embeddings.create(model=self.model, input=batch, encoding_format="float")
             except openai.OpenAIError as exc:
                 raise ModelError(f"embedding with {self.model} failed: {str(exc).splitlines()[0]}; check OPENAI_API_KEY/OPENAI_BASE_URL or use DRAFTER_EMBEDDER=ngram") from None
             out.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
