@@ -107,3 +107,11 @@ def test_nested_sections_do_not_duplicate_text(make_plan):
     parent.end = child.end  # parent's span covers the child too
     texts = [c.text for c in chunk_plan(p)]
     assert sum("送温暖" in t for t in texts) == 1
+
+
+def test_heading_only_parents_make_no_chunk(make_plan):
+    p = make_plan("q#1", [("二、活动内容", "", None), ("1、开展劳动竞赛", "组织技能比武。", "skills"), ("①女职工跑步比赛", "", "culture")])
+    p.sections[1].path = ["二、活动内容", "1、开展劳动竞赛"]
+    p.sections[2].path = ["二、活动内容", "1、开展劳动竞赛", "①女职工跑步比赛"]
+    texts = [c.text for c in chunk_plan(p)]
+    assert texts == ["1、开展劳动竞赛\n组织技能比武。", "①女职工跑步比赛"]  # the bare parent heading is left out, the one-line item kept

@@ -121,7 +121,10 @@ def chunk_plan(plan: Plan, *, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_toke
     chunks: list[Chunk] = []
     seen: set[str] = set()
     year = plan.year.value if isinstance(plan.year.value, int) else None
+    parents = _empty_parents(plan)
     for section, start, end in spans:
+        if id(section) in parents:
+            continue
         segment = plan.text[start:end]
         pieces = split_text(segment, max_tokens=max_tokens, overlap_tokens=overlap_tokens)
         pieces = _attach_heading(segment, section.heading, pieces, max_tokens, overlap_tokens)
@@ -156,6 +159,21 @@ def chunk_plan(plan: Plan, *, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_toke
                 )
             )
     return chunks
+
+
+def _empty_parents(plan: Plan) -> set[int]:
+    """Sections that are only a heading over sub-sections (活动内容, 主要工作…): they make no chunk.
+
+    Their heading still reaches every chunk below them through ``heading_path``. A
+    heading with no body and no sub-sections (a one-line item) is content and is kept.
+    """
+    out: set[int] = set()
+    secs = plan.sections
+    for i, s in enumerate(secs[:-1]):
+        nxt = secs[i + 1]
+        if not s.body.strip() and s.path and len(nxt.path) > len(s.path) and nxt.path[: len(s.path)] == s.path:
+            out.add(id(s))
+    return out
 
 
 def _attach_heading(segment: str, heading: str, pieces: list[str], max_tokens: int, overlap_tokens: int) -> list[str]:
