@@ -77,3 +77,10 @@ def test_unreachable_server_is_one_line_store_error(tmp_path):
     msg = str(info.value)
     assert "cannot reach chroma server at http://127.0.0.1:9" in msg and "chroma run --path DIR --port 9" in msg
     assert "\n" not in msg
+
+
+def test_bad_collection_name_is_a_config_error(tmp_path):
+    from drafter.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="not valid for chroma"):
+        ChromaStore(IndexConfig(index_dir=tmp_path, collection="工会 计划"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -18,13 +19,14 @@ from urllib.parse import urlparse
 import numpy as np
 
 from drafter.config import IndexConfig
-from drafter.errors import StoreError
+from drafter.errors import ConfigError, StoreError
 from drafter.index.layout import IndexPaths
 from drafter.models import Chunk
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,58}[A-Za-z0-9]$")  # room for "-<fit id>" within chroma's limits
 
 
 def _settings():  # noqa: ANN202
@@ -45,6 +47,11 @@ class ChromaStore:
     """The chunks' vectors, texts and flat metadata in one chroma collection."""
 
     def __init__(self, config: IndexConfig, *, name: str | None = None, create: bool = True):
+        if not _NAME.match(config.collection):
+            raise ConfigError(
+                f"collection name {config.collection!r} is not valid for chroma: use 3–60 letters, digits, '.', '_' or '-' "
+                "(DRAFTER_COLLECTION), starting and ending with a letter or digit"
+            )
         self.config = config
         self.name = name or config.collection
         self._client = self._connect()
