@@ -44,7 +44,12 @@ def _unreachable(url: str) -> StoreError:
 
 
 class ChromaStore:
-    """The chunks' vectors, texts and flat metadata in one chroma collection."""
+    """The chunks' vectors, texts and flat metadata in one chroma collection.
+
+    ``ChromaStore(config)`` opens the collection the index at ``config.index_dir``
+    uses — ``<collection>-<fit id>``, a new one per embedder fit, since a refit may
+    change the vectors' dimension — or ``config.collection`` when there is no index.
+    """
 
     def __init__(self, config: IndexConfig, *, name: str | None = None, create: bool = True):
         if not _NAME.match(config.collection):
@@ -53,19 +58,17 @@ class ChromaStore:
                 "(DRAFTER_COLLECTION), starting and ending with a letter or digit"
             )
         self.config = config
-        self.name = name or config.collection
+        self.name = name or _manifest_collection(config) or config.collection
         self._client = self._connect()
         self._collection: Any = None
         self._create = create
 
     @classmethod
     def of_index(cls, config: IndexConfig) -> "ChromaStore":
-        """The collection the index's manifest names (each embedder fit has its own)."""
+        """The collection the index's manifest names (each embedder fit has its own); it must exist."""
         from drafter.errors import MissingIndexError
-        from drafter.index.layout import load_manifest
 
-        manifest = load_manifest(IndexPaths.of(config))
-        name = ((manifest or {}).get("embedder") or {}).get("collection")
+        name = _manifest_collection(config)
         if not name:
             raise MissingIndexError(f"no index at {config.index_dir}: run `drafter ingest` first (or pass --index DIR)")
         return cls(config, name=name, create=False)
@@ -235,6 +238,17 @@ class ChromaStore:
             texts.extend(d or "" for d in res["documents"])
             metas.extend(m or {} for m in res["metadatas"])
         return ids, texts, metas
+
+
+def _manifest_collection(config: IndexConfig) -> str | None:
+    """The vector collection an existing index uses (``<collection>-<fit id>``), if any."""
+    from drafter.index.layout import load_manifest
+
+    try:
+        manifest = load_manifest(IndexPaths.of(config))
+    except Exception:  # an unreadable manifest is reported by whoever reads the index
+        return None
+    return ((manifest or {}).get("embedder") or {}).get("collection")
 
 
 def _is_connection_error(exc: Exception) -> bool:
