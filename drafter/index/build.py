@@ -213,7 +213,6 @@ def ingest(
         elif manifest.get("embedder"):
             layout.check_vectors_location(manifest, config)
         old_collection = (manifest.get("embedder") or {}).get("collection")
-        store = ChromaStore(config, name=old_collection) if old_collection else None
         index_spec = (manifest.get("embedder") or {}).get("spec")
         wanted = configured_spec()
         if index_spec and wanted and wanted != index_spec:
@@ -284,6 +283,7 @@ def ingest(
             return report
 
         # 3. vectors
+        store = ChromaStore(config, name=old_collection) if old_collection else None
         total_after = len(present) + len(to_add)
         refit = emb_meta is None or (
             emb_meta.get("needs_fit", True) and total_after > REFIT_GROWTH * max(1, int(emb_meta.get("fitted_on", 0)))
