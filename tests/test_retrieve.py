@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from drafter.errors import ConfigError, InputError, UnknownUnitError
@@ -146,3 +147,25 @@ def test_retriever_over_a_chroma_server(chroma_server, small_corpus, tmp_path, s
 
 
 test_retriever_over_a_chroma_server = pytest.mark.server(test_retriever_over_a_chroma_server)
+
+
+def test_bm25_update_matches_a_fresh_build(make_plan):
+    from drafter.index.chunk import chunk_plan
+
+    plans = [make_plan(f"b{i}#1", [("一、关爱职工", f"开展送温暖活动，第{i}次慰问困难职工。", "care"),
+                                   ("二、经费", f"规范经费管理{i}。", "finance")], unit=u)
+             for i, u in enumerate(["hospital", "kindergarten", "enterprise"])]
+    chunks = [c for p in plans for c in chunk_plan(p)]
+    toks = [[w for w in ("送温暖", "慰问", "困难职工", "经费", "管理", str(i)) if w in c.text or w == str(i)]
+            for i, c in enumerate(chunks)]
+    full = BM25Index.build(chunks, toks)
+    half = BM25Index.build(chunks[:3], toks[:3]).updated(remove=set(), chunks=chunks[3:], tokens=toks[3:])
+    removed = full.updated(remove={chunks[0].id}, chunks=[], tokens=[])
+    rebuilt = BM25Index.build(chunks[1:], toks[1:])
+    for a, b in ((full, half), (removed, rebuilt)):
+        assert a.ids == b.ids and a.terms == b.terms
+        assert np.array_equal(a.term_ptr, b.term_ptr) and np.array_equal(a.post_row, b.post_row)
+        assert np.allclose(a.post_w, b.post_w)
+        assert [a.labels["unit"][c] for c in a.codes["unit"]] == [b.labels["unit"][c] for c in b.codes["unit"]]
+    assert "0" not in removed.terms  # a term only the removed chunk had is gone
+    assert [full.ids[r] for r, _ in full.search("送温暖", mask=full.mask(unit={"hospital"}))] == [chunks[0].id]

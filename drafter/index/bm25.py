@@ -123,13 +123,10 @@ class BM25Index:
         meta = {f: [self.labels[f][c] for c, k in zip(self.codes[f], keep) if k] for f in FIELDS} if self.ids else {f: [] for f in FIELDS}
         doc_len = [float(x) for x, k in zip(self.doc_len, keep) if k]
 
-        # old postings of kept rows, as (term string, row, tf)
+        # old postings of kept rows, as (old term id, row, tf)
         term, row, tf = self._triples()
         sel = keep[row] if len(row) else np.zeros(0, bool)
-        old_terms = [self.terms[t] for t in term[sel]] if len(term) else []
-        rows: list[np.ndarray] = [new_row_of_old[row[sel]]]
-        tfs: list[np.ndarray] = [tf[sel]]
-        term_strings: list[str] = old_terms
+        old_tid, old_rows, old_tf = term[sel], new_row_of_old[row[sel]], tf[sel]
 
         have = set(ids)
         base = len(ids)
@@ -152,15 +149,22 @@ class BM25Index:
                 add_terms.append(t)
                 add_rows.append(r)
                 add_tfs.append(float(c))
-        term_strings = term_strings + add_terms
-        rows.append(np.asarray(add_rows, dtype=np.int64))
-        tfs.append(np.asarray(add_tfs, dtype=np.float32))
-        all_rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-        all_tf = np.concatenate(tfs).astype(np.float32) if tfs else np.zeros(0, np.float32)
 
-        vocab = sorted(set(term_strings))
+        # one sorted vocabulary; old postings are remapped with an array, not term by term
+        vocab = sorted(set(self.terms).union(add_terms))
         tindex = {t: i for i, t in enumerate(vocab)}
-        tid = np.fromiter((tindex[t] for t in term_strings), dtype=np.int64, count=len(term_strings))
+        old_map = np.fromiter((tindex[t] for t in self.terms), dtype=np.int64, count=len(self.terms))
+        new_tid = np.fromiter((tindex[t] for t in add_terms), dtype=np.int64, count=len(add_terms))
+        tid = np.concatenate([old_map[old_tid] if len(old_tid) else np.zeros(0, np.int64), new_tid])
+        all_rows = np.concatenate([old_rows.astype(np.int64), np.asarray(add_rows, dtype=np.int64)])
+        all_tf = np.concatenate([old_tf.astype(np.float32), np.asarray(add_tfs, dtype=np.float32)])
+
+        # drop terms no chunk uses any more
+        used = np.bincount(tid, minlength=len(vocab)) > 0
+        if not used.all():
+            remap = np.cumsum(used) - 1
+            tid = remap[tid]
+            vocab = [t for t, u in zip(vocab, used) if u]
         order = np.lexsort((all_rows, tid))
         tid, all_rows, all_tf = tid[order], all_rows[order], all_tf[order]
         counts = np.bincount(tid, minlength=len(vocab))
