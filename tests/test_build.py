@@ -118,6 +118,7 @@ def test_refit_when_grown_by_half(config, tmp_path):
     manifest = _consistent(config)["manifest"]
     assert manifest["embedder"]["fitted_on"] == grown.chunks_total
     assert len(list(IndexPaths.of(config).embedder.iterdir())) == 1  # old fit pruned
+    assert ChromaStore(config).collection_names() == [manifest["embedder"]["collection"]]  # old collection dropped
     write_sample(src, "c", "hospital", ["care"], extra="新增一句。")
     small = ingest([src / "c.txt"], config=config, parse=parse_simple)
     assert not small.refitted

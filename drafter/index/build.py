@@ -333,6 +333,8 @@ def ingest(
             _prune_embedders(lp, emb_meta["fit_id"])
         if retired is not None:
             retired.drop()
+        if report.refitted and not config.chroma_url:  # collections left by an interrupted refit
+            _drop_collections(config, keep=emb_meta["collection"])
 
     report.plans_total = len(ordered)
     report.chunks_total = len(bm)
@@ -373,13 +375,13 @@ def _old_collection(paths: IndexPaths, config: IndexConfig) -> str | None:
     return (manifest.get("embedder") or {}).get("collection")
 
 
-def _drop_collections(config: IndexConfig) -> None:
-    """Drop this index's collections: every ``<collection>-<fit id>`` (and a bare ``<collection>``)."""
+def _drop_collections(config: IndexConfig, keep: str | None = None) -> None:
+    """Drop this index's collections: every ``<collection>-<fit id>`` (and a bare ``<collection>``) but ``keep``."""
     from drafter.index.store import ChromaStore
 
     base = ChromaStore(config)
     for name in base.collection_names():
-        if name == config.collection or name.startswith(f"{config.collection}-"):
+        if name != keep and (name == config.collection or name.startswith(f"{config.collection}-")):
             ChromaStore(config, name=name).drop()
 
 
