@@ -227,3 +227,14 @@ def test_two_processes_ingesting_at_once(tmp_path, config):
     s = _consistent(config)
     assert len(s["manifest"]["sources"]) == 6
     assert len(s["plans"]) == 6
+
+
+def test_same_file_name_twice_is_skipped(folder, config, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    write_sample(other, "a", "enterprise", ["finance"])
+    warnings: list[str] = []
+    rep = ingest([folder, other], config=config, parse=parse_simple, warn=warnings.append)
+    assert sorted(rep.files_new) == ["a.txt", "b.txt"]
+    assert len(rep.files_skipped) == 1 and "rename one" in rep.files_skipped[0]["reason"]
+    assert any("another a.txt" in w for w in warnings)

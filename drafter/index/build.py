@@ -227,13 +227,16 @@ def ingest(
         for i, path in enumerate(files):
             report_progress(i, len(files), path.name)
             name = path.name
+            if name in parsed or name in report.files_unchanged:
+                _skip(report, say, f"{path}", f"another {name} was read in this ingest; plan ids come from file names, so rename one")
+                continue
             try:
                 sha = _sha256(path)
             except OSError as exc:
                 _skip(report, say, name, exc.strerror or str(exc))
                 continue
             prev = sources.get(name)
-            if prev and prev.get("sha256") == sha and name not in parsed:
+            if prev and prev.get("sha256") == sha:
                 report.files_unchanged.append(name)
                 continue
             try:
