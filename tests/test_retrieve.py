@@ -75,6 +75,7 @@ def test_bad_filters_are_one_line_input_errors(retriever):
 
 def test_no_match_gives_empty_list(retriever):
     assert retriever.search("送温暖", unit="university") == []
+    assert retriever.search("🙂🙂") == []  # nothing of it in the vocabulary: no arbitrary neighbours
     assert len(retriever.plans()) == 6
 
 

@@ -192,6 +192,8 @@ class Retriever:
         instead, falling back to the id restriction if too few survive.
         """
         vector = self.embedder.embed([query])[0]
+        if not np.any(vector):  # nothing of the query is in the embedder's vocabulary
+            return []
         known = self.bm25.row_index
         if mask is None:
             return [(cid, d) for cid, d in self.store.nearest(vector, n) if cid in known][:n]
