@@ -110,3 +110,25 @@ def test_failed_sections_exit_non_zero_after_writing_the_rest(env, monkeypatch, 
     assert "1 section(s) failed" in r.stderr and "做好女教职工工作" in r.stderr
     text = out.read_text(encoding="utf-8")
     assert "园务公开" in text and "维护女教职工特殊权益" not in text.split("## 附")[0]
+
+
+def test_model_unreachable_is_one_line_and_nothing_on_stdout(env, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(env[1]) + "-cache")
+    r = runner.invoke(app, ["write", "-u", "kindergarten", "-y", "2024", "--provider", "openai",
+                            "--base-url", f"http://127.0.0.1:{port}/v1", "--max-retries", "0", "--timeout", "5", *env])
+    assert r.exit_code == 4
+    errors = [l for l in r.stderr.splitlines() if "error" in l.lower()]
+    assert errors == [f"drafter: error: cannot reach the model server at http://127.0.0.1:{port}/v1: is it running? "
+                      "set --base-url/OPENAI_BASE_URL"]
+    assert r.stdout == "" and "Traceback" not in r.stderr
+
+
+def test_openai_without_key_or_url_is_one_line(env):
+    r = runner.invoke(app, ["write", "-u", "kindergarten", "-y", "2024", "--provider", "openai", *env])
+    assert r.exit_code != 0 and r.stdout == ""
+    assert "OPENAI_API_KEY" in r.stderr and "Traceback" not in r.stderr

@@ -107,8 +107,9 @@ def write(
     if draft.failed:
         from drafter.errors import ModelError
 
-        raise ModelError(f"{len(draft.failed)} section(s) failed and were left out: {'、'.join(draft.failed)}; "
-                         "run again (answers already drafted are cached) or use --provider offline")
+        causes = "；".join(dict.fromkeys(s.error for s in draft.sections if s.error))
+        raise ModelError(f"{len(draft.failed)} section(s) failed and were left out: {'、'.join(draft.failed)} "
+                         f"({causes}); run again (answers already drafted are cached) or use --provider offline")
 
 
 @app.command("outline")

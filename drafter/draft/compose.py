@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from drafter.draft.base import SectionRequest, Writer
+from drafter.errors import DrafterError, ModelError
 from drafter.models import Outline, OutlineSection, Passage, SectionDraft
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,8 @@ async def write_sections(outline: Outline, writer: Writer, *, profile: Any, era:
                 result.id, result.title = section.id, result.title or section.title
             except Exception as exc:  # noqa: BLE001 - keep the other sections
                 msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-                log.warning("section %s failed: %s", section.id, msg)
+                log.debug("section %s failed: %s", section.id, msg)
+                errors.append(exc)
                 result = SectionDraft(id=section.id, title=section.title, writer=getattr(writer, "name", ""),
                                       error=msg)
         done += 1
@@ -110,4 +112,12 @@ async def write_sections(outline: Outline, writer: Writer, *, profile: Any, era:
             progress(done, total, section.title)
         return result
 
-    return list(await asyncio.gather(*(one(s) for s in outline.sections)))
+    errors: list[BaseException] = []
+    results = list(await asyncio.gather(*(one(s) for s in outline.sections)))
+    if results and len(errors) == len(results):
+        # Nothing was written: one cause (no key, 401, server down…) is the whole story.
+        first = errors[0]
+        if isinstance(first, DrafterError):
+            raise first
+        raise ModelError(f"every section failed: {results[0].error}")
+    return results
