@@ -123,3 +123,10 @@ def test_to_dict_is_json_ready():
 def test_render_markdown_is_pure():
     d = make_draft()
     assert render_markdown(d) == render_markdown(d)
+
+
+def test_traditional_output_uses_customary_forms():
+    from drafter.draft.export import to_traditional
+
+    out = to_traditional("为教职工办实事，着力提升，里面")
+    assert out == "為教職工辦實事，著力提升，裡面"

@@ -18,13 +18,9 @@ BODY_FONT = "仿宋_GB2312"
 
 
 def to_traditional(text: str) -> str:
-    """Simplified → traditional Chinese (OpenCC s2t)."""
-    try:
-        from drafter.ingest.normalize import to_traditional as convert
-    except ImportError:  # pragma: no cover - the ingest stage is absent
-        import opencc
+    """Simplified → traditional Chinese (see :func:`drafter.ingest.normalize.to_traditional`)."""
+    from drafter.ingest.normalize import to_traditional as convert
 
-        return opencc.OpenCC("s2t").convert(text)
     return convert(text)
 
 

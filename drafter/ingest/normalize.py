@@ -25,8 +25,12 @@ def to_simplified(text: str) -> str:
 
 
 def to_traditional(text: str) -> str:
-    """Simplified → traditional Chinese (OpenCC ``s2t``)."""
-    return _converter("s2t").convert(text) if text else text
+    """Simplified → traditional Chinese in the customary Taiwan forms (OpenCC ``s2tw``: 為, 著, 裡).
+
+    Characters only, no vocabulary changes; plain ``s2t`` would give the rarer 爲/着/裏,
+    which neither the corpus's traditional plans nor most readers use.
+    """
+    return _converter("s2tw").convert(text) if text else text
 
 
 @functools.lru_cache(maxsize=4096)
