@@ -140,3 +140,15 @@ def test_ask_items_vary_by_section_and_survive_the_cross_section_dedupe():
     assert len(ask_items) == 3 and len({i[:4] for i in ask_items}) == 3
     custom = next(d for d in drafts if d.id == "custom_1")
     assert custom.items and custom.intro.count("推进智慧工会") == 1
+
+
+def test_a_numbered_heading_is_not_fused_with_the_body_below_it():
+    from drafter.draft.text import split_items
+
+    items = split_items("（二）以维护职工权益为工作重点，切实提高医院工会的维权能力\n"
+                        "为积极调动职工为医院的全面发展，充分发挥好职工工会参谋助手作用。")
+    assert items[0] == "以维护职工权益为工作重点，切实提高医院工会的维权能力"
+    assert items[1].startswith("为积极调动")
+    # an unnumbered line broken mid-sentence is still rejoined
+    assert split_items("继续做好送温暖工作，慰问病休、住院职工及离退休老同志，吊唁去世的职工及\n职工家属。") == [
+        "继续做好送温暖工作，慰问病休、住院职工及离退休老同志，吊唁去世的职工及职工家属。"]

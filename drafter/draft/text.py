@@ -91,7 +91,9 @@ def split_items(text: str, max_len: int = 130) -> list[str]:
     lines: list[str] = []
     for raw in re.split(r"\n+", normalize(text)):
         raw = raw.strip()
-        if lines and len(lines[-1]) > 24 and not re.search(rf"[{_END}：:]$", lines[-1]) and raw and not _NUMBERING.match(raw):
+        if (lines and len(lines[-1]) > 24 and not re.search(rf"[{_END}：:]$", lines[-1]) and raw
+                and not _NUMBERING.match(raw) and not _NUMBERING.match(lines[-1])):
+            # (a numbered line without an end mark is a heading: its body is not its continuation)
             lines[-1] += raw  # a sentence broken across lines (page breaks in the source)
         elif raw:
             lines.append(raw)
