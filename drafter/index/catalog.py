@@ -49,7 +49,9 @@ def ensure_index(config: IndexConfig | None = None, warn: Warn | None = None) ->
     if layout.index_is_empty(lp):
         from drafter.index.build import ingest
 
+        if warn is not None:
+            warn(f"index at {lp.root} is empty: indexing the built-in corpus (first run, a few seconds)…")
         report = ingest(None, config=config, warn=warn)
         if warn is not None:
-            warn(f"index at {lp.root} was empty: indexed the built-in corpus ({report.plans_total} plans)")
+            warn(f"indexed the built-in corpus: {report.plans_total} plans, {report.chunks_total} chunks")
     return config
