@@ -176,14 +176,14 @@ def test_second_run_compares_with_the_baseline_and_thresholds_fail(tiny_run, cor
     folder, first, _ = tiny_run
     assert json.loads((folder / "baseline.json").read_text(encoding="utf-8"))["suites"]["tiny"]
     strict = folder / "strict.yaml"
-    strict.write_text(yaml.safe_dump({"mean": {"overall": 0.99}, "min": {"coverage": 0.99}}), encoding="utf-8")
+    strict.write_text(yaml.safe_dump({"mean": {"overall": 0.99}, "max": {"copying": 0.01}}), encoding="utf-8")
     result = run_eval(folder / "suite.yaml", out_dir=folder / "out2", config=corpus_index, thresholds=strict,
                       reference=False)
     assert result.baseline is not None
     md = (folder / "out2" / "report.md").read_text(encoding="utf-8")
     assert "(=)" in md  # same drafts as the baseline: no change
     assert "## Thresholds: **FAILED**" in md and "offline: mean overall" in md
-    assert any("offline/kg: coverage" in b for b in result.breaches)
+    assert any("offline/kg: copying" in b for b in result.breaches)
     with pytest.raises(ThresholdError) as err:
         result.check()
     assert err.value.exit_code == 5 and "\n" not in str(err.value) and "report.md" in str(err.value)

@@ -267,3 +267,20 @@ def test_reference_weights_follow_the_unit_and_its_neighbours():
     assert again.weights("hospital") == w
     grams = Reference(plans=[RefPlan("p", "hospital", "plan", None, "一二三四五六七八九十甲乙丙丁")]).ngrams()
     assert grams["一二三四五六七八九十甲乙丙"] == ("p",) and len(grams) == 2
+
+
+def test_a_labelled_sub_heading_covers_its_own_section_but_schedule_items_do_not():
+    weights = dict(WEIGHTS, finance_audit=0.5, schedule=0.5)
+    plan = [s for s in full_plan()] + [
+        sec("（一）加强组织建设", "union_building", level=2),
+        sec("（二）规范经费管理，加强经费审查监督", "finance_audit", level=2,
+            body="严格执行工会经费预算，定期开展经费审查，做到收好、管好、用好工会经费，账目公开透明接受监督。"),
+    ]
+    cov = M.coverage(ctx(plan, weights=weights))
+    assert "finance_audit" in cov.details["present"]
+    schedule = [sec("六、具体活动安排", "schedule", body=""),
+                sec("3月份", "schedule", level=2, body=""),
+                sec("审查工会经费收支情况", "finance_audit", level=3,
+                    body="审查工会经费收支情况，向会员代表报告经费使用，接受会员监督，确保经费用在教职工身上。")]
+    cov = M.coverage(ctx(full_plan() + schedule, weights=weights))
+    assert "finance_audit" in cov.details["missing"] and "schedule" in cov.details["present"]

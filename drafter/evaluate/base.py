@@ -89,10 +89,24 @@ def effective_ids(sections: list[Section]) -> list[str | None]:
 
 
 def section_chars(sections: list[Section]) -> dict[str, int]:
-    """Characters of text (body, and sub-headings below the top level) per canonical section."""
+    """Characters of text (body, and sub-headings below the top level) per canonical section.
+
+    Text counts for its outermost labelled heading, except under a sub-heading of the second
+    level that names another canonical section (（二）规范经费管理，加强经费审查监督 inside
+    工会自身建设): a reader sees that section covered, so its text counts for its own label.
+    Items of a schedule always count for the schedule.
+    """
     chars: dict[str, int] = defaultdict(int)
     top = min((s.level for s in sections if s.level >= 1), default=1)
+    own_sub: tuple[int, str] | None = None  # (level, label) of the sub-heading being counted on its own
     for s, sid in zip(sections, effective_ids(sections)):
+        if own_sub is not None and s.level <= own_sub[0]:
+            own_sub = None
+        if (s.level == top + 1 and s.own_label and s.section_id and sid
+                and s.section_id != sid and sid != "schedule"):
+            own_sub = (s.level, s.section_id)
+        if own_sub is not None:
+            sid = own_sub[1]
         if not sid:
             continue
         n = len(_squash(s.body))

@@ -109,8 +109,10 @@ def _nearest(unit: str) -> list[str]:
 
 def _taxonomy_prior(ref: "Reference", unit: str) -> dict[str, float]:
     """The prior weight of each plan section for ``unit``: 0 when the taxonomy says the section
-    is not for this unit, else 0.5 + half its share of all the corpus's union plans (smoothed,
-    (c+1)/(n+2)): the taxonomy's word that the section belongs, tempered by how common it is."""
+    is not for this unit, else 0.25 + three quarters of its share of all the corpus's union plans
+    (smoothed, (c+1)/(n+2)): the taxonomy's word that the section may belong, weighted mostly by
+    how common it is, so a section the corpus hardly ever has (工作目标, 保障措施) is not
+    expected of a unit just because the unit has no plans of its own in the corpus."""
     n_all = sum(1 for p in ref.plans if p.kind in PLAN_KINDS)
     prior: dict[str, float] = {}
     for s in plan_sections():
@@ -119,7 +121,7 @@ def _taxonomy_prior(ref: "Reference", unit: str) -> dict[str, float]:
             prior[s.id] = 0.0
             continue
         c_all = sum(1 for p in ref.plans if p.kind in PLAN_KINDS and p.sections.get(s.id, 0) >= MIN_BODY_CHARS)
-        prior[s.id] = 0.5 + 0.5 * (c_all + 1) / (n_all + 2)
+        prior[s.id] = 0.25 + 0.75 * (c_all + 1) / (n_all + 2)
     return prior
 
 
