@@ -152,3 +152,50 @@ def test_a_numbered_heading_is_not_fused_with_the_body_below_it():
     # an unnumbered line broken mid-sentence is still rejoined
     assert split_items("继续做好送温暖工作，慰问病休、住院职工及离退休老同志，吊唁去世的职工及\n职工家属。") == [
         "继续做好送温暖工作，慰问病休、住院职工及离退休老同志，吊唁去世的职工及职工家属。"]
+
+
+def test_source_specific_titles_bureaus_and_campaigns_are_rejected():
+    # one source's own rules or compilations, not a law a union everywhere follows
+    assert tx.reject_reason("经审会要根据《工会财务经审制度文件选编》要求，规范工会经审工作程序。") == "source_title"
+    assert tx.reject_reason("认真执行《考核实施细则》，做好教职工年度考核工作。") == "source_title"
+    for ok in ("坚持以《工会法》为法律依据，积极开展工会经费的审查工作。",
+               "以推动《劳动合同法》《工会法》的贯彻实施为重点，进一步健全维权机制。",
+               "深入贯彻《关于构建和谐劳动关系的意见》，引导职工理性合法表达利益诉求。"):
+        assert tx.reject_reason(ok) is None, ok
+    assert tx.reject_reason("根据局工作要点和学校工作计划的文件精神，工会要做好宣传、学习、落实工作。").startswith("off_topic")
+    assert tx.reject_reason("学习县局系统内师德标兵的先进事迹，宣传学校的好人好事。").startswith("off_topic")
+    assert tx.reject_reason("以“十万职工岗位隐患排查大行动”为载体，完善隐患报送和督导整改制度。").startswith("off_topic")
+
+
+def test_a_union_said_to_have_done_it_all_along_is_a_summary():
+    assert tx.reject_reason("公司工会十分注重女职工队伍建设，积极倡导女职工参加培训学习。") == "past:narrative"
+    assert tx.reject_reason("公司工会高度重视帮困救助工作，认真履行职责，关心职工冷暖。") == "past:narrative"
+    assert tx.reject_reason("工会要高度重视帮困救助工作，关心职工冷暖，认真履行职责。") is None
+
+
+def test_source_wording_is_repaired_before_mapping():
+    assert "传、帮、带" in tx.normalize("开展高年资医疗技术人员的付、帮、带活动")
+    assert tx.normalize("工会组织作为广大群众教职工的代言人") == "工会组织作为广大教职工的代言人"
+    assert "个人、小组与学校荣辱与共" in tx.normalize("明确自身个人和小组和学校荣辱与共的相依性")
+
+
+def test_each_unit_speaks_with_one_voice():
+    hospital = load_profile("hospital")
+    assert hospital.staff == "职工"  # the frame and the borrowed items say the same
+    assert hospital.adapt("关心医务职工和教职工生活") == "关心职工和职工生活"
+    assert load_profile("university").adapt("关心女职工，建好女职工委员会") == "关心女教职工，建好女教职工委员会"
+    assert load_profile("enterprise").adapt("动员全体员工，开展首席员工评选") == "动员全体职工，开展首席员工评选"
+    assert load_profile("community").adapt("增强企业凝聚力和向心力") == "增强凝聚力和向心力"
+    assert load_profile("university").adapt("积极推进学校政务上榜公开") == "积极推进学校校务公开"
+    # who leads the union is the unit's own party organisation
+    for unit, leader in (("hospital", "院党委"), ("university", "校党委"), ("enterprise", "公司党委"),
+                         ("kindergarten", "园党支部"), ("government", "机关党组织")):
+        assert load_profile(unit).adapt("在党支部的领导下组织相应的活动") == f"在{leader}的领导下组织相应的活动"
+
+
+def test_an_item_about_a_section_the_unit_does_not_have_is_dropped():
+    ps = [passage("开展一次以“消防安全”为主题的大型宣传教育活动，增强职工安全意识。", section="political_guidance"),
+          passage("加强职工理论学习，通过举办讲座、知识竞赛等形式提高职工思想政治素质。", section="political_guidance")]
+    for unit in ("hospital", "kindergarten", "enterprise"):
+        draft = OfflineWriter().write(request(unit, "political_guidance", ps))
+        assert draft.items and not any("消防" in i for i in draft.items), (unit, draft.items)

@@ -64,4 +64,4 @@ def test_forbidden_words_and_foreign_names():
 
 
 def test_fill_uses_unit_words():
-    assert load_profile("hospital").fill("推进{openness}，关心{staff}") == "推进院务公开，关心医务职工"
+    assert load_profile("hospital").fill("推进{openness}，关心{staff}") == "推进院务公开，关心职工"

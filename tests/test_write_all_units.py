@@ -54,6 +54,16 @@ def test_offline_draft_is_clean(drafter, unit, year):
     assert not hits, hits
     m = stale_regex(year).search(body)
     assert m is None, m.group(0) if m else ""
+    # nothing that names one source plan's own rules, bureau or campaign
+    titles = re.findall(r"《[^》]*》", md)
+    assert all(re.search(r"(?:法|条例|章程|规范)》$|^《关于构建和谐劳动关系的意见》$", t) for t in titles), titles
+    for w in ("局工作要点", "县局", "大行动", "群众教职工", "十分注重", "高度重视"):
+        assert w not in md, w
+    # one voice: the items call the workforce what the frame calls it
+    if unit == "hospital":
+        assert "医务职工" not in md
+    if profile.women == "女教职工":
+        assert not re.search(r"(?<!教)女职工", md)
     # full sentences
     for l in lines:
         if re.match(r"^\d+\. ", l):

@@ -25,10 +25,14 @@ OFF_TOPIC = ("我镇", "我市", "全市", "我区", "全区", "我县", "全县
              "上述", "以上", "如下", "下列", "附件", "本文件", "通知》精神", "见附", "另行制定", "工作计划模板",
              "工作总结", "本学期", "下学期", "上学期", "毕业班", "高考", "中考", "三甲", "评审标准", "新任",
              "试行", "待定", "网站", "网页", "论坛", "oa", "OA", "画册", "拔河比赛", "保铃球", "这些", "该项", "此项",
-             "主要包括", "分调房", "其中", "州级", "栏目", "就业", "以下", "等等", "以庆三八", "主题是", "各项准备工作", "几十年如一日", "本次", "本届", "近期", "再就业", "扑克", "抓彩", "全依", "参^v^", "目标：", "具体如下", "如：")
+             "主要包括", "分调房", "其中", "州级", "栏目", "就业", "以下", "等等", "以庆三八", "主题是", "各项准备工作", "几十年如一日", "本次", "本届", "近期", "再就业", "扑克", "抓彩", "全依", "参^v^", "目标：", "具体如下", "如：",
+             # one source's own bureau, district and campaign
+             "局工作要点", "县局", "区政府", "十万职工", "大行动")
 # Common web-copy typos fixed in borrowed text.
 TYPOS = {"基矗": "基础", "文替": "文体", "著重": "着重", "工作干部": "工会干部", "政治强能": "政治强",
-         "：并": "，并", ":并": "，并", "履行号": "履行好"}
+         "：并": "，并", ":并": "，并", "履行号": "履行好",
+         "付、帮、带": "传、帮、带", "群众教职工": "教职工",
+         "自身个人和小组和": "个人、小组与"}
 # A split-off clause must start like a task to stand alone as an item.
 _TASK_START = re.compile(
     r"^(?:加强|开展|组织|做好|继续|坚持|推进|积极|认真|进一步|充分|切实|建立|健全|完善|深化|深入|提高|提升|发挥|落实|配合|"
@@ -162,6 +166,11 @@ def _balanced(t: str) -> bool:
             and t.count("(") == t.count(")"))
 
 
+# Titles in 《》 a plan may cite whatever its unit: laws, regulations, the union's charter, national norms.
+# Any other title is one source's own rules or report (《考核实施细则》, 《…文件选编》).
+_NATIONAL_TITLE = re.compile(r"《[^《》]*(?:法|条例|章程|规范)\s*》|《关于构建和谐劳动关系的意见》")
+# A union said to have done something all along reports on a past year (公司工会十分注重…).
+_NARRATIVE = re.compile(r"工会(?:十分|高度|一直|始终|历来|一贯)(?:注重|重视|关心|关注)")
 _DIGITS_OK = re.compile(r"\d{4}年|\d{1,2}月(?:\d{1,2}日)?|\d{1,2}[·.]\d{1,2}(?=[\u4e00-\u9fff”])|“\d+”")
 _PAST_LE = re.compile(r"(?<![为除])了(?![解如])")
 
@@ -199,6 +208,8 @@ def reject_reason(item: str, *, forbidden: list[str] | tuple[str, ...] = (), sta
             return f"past:{w}"
     if _PAST_LE.search(item):
         return "past:了"
+    if _NARRATIVE.search(item):
+        return "past:narrative"
     for w in OFF_TOPIC:
         if w in item:
             return f"off_topic:{w}"
@@ -210,6 +221,8 @@ def reject_reason(item: str, *, forbidden: list[str] | tuple[str, ...] = (), sta
         return "question"
     if not _balanced(item):
         return "unbalanced"
+    if "《" in _NATIONAL_TITLE.sub("", item):
+        return "source_title"
     if re.search(r"[\ufffd�]|[^\u0000-\uffff]", item):
         return "garbled"
     return None
