@@ -188,6 +188,12 @@ class OfflineWriter(Writer):
         others = [s for s in request.outline.sections
                   if s.id != section.id and s.id not in ("schedule", "guiding_ideology", *sub_ids)]
         other_words = {s.id: _keywords(s.id) for s in others}
+        # Sections this unit's plan does not have (安康杯 in a kindergarten, 技能竞赛 in a community):
+        # an item about one of them belongs to no section here.
+        from drafter.draft.outline import phrased_section_ids
+
+        skip = {section.id, "schedule", "guiding_ideology", *sub_ids, *(s.id for s in request.outline.sections)}
+        other_words.update({sid: _keywords(sid) for sid in phrased_section_ids() if sid not in skip})
         asks = [(a, _ask_words(a)) for a in section.asks]
         ask_passages: set[str] = set(request.extra.get("ask_chunks", []))
         out: list[Candidate] = []

@@ -62,6 +62,11 @@ def section_keywords(section_id: str) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+def phrased_section_ids() -> list[str]:
+    """The canonical sections outline.yaml phrases, in plan order (a unit's outline has a subset)."""
+    return [str(k) for k in (_phrasing().get("sections") or {})]
+
+
 def subsection_section(title: str) -> str | None:
     """The canonical section a sub-section title speaks of (规范经费管理 → finance_audit), or None."""
     ids = list((_phrasing().get("sections") or {}).keys())
