@@ -199,3 +199,17 @@ def test_an_item_about_a_section_the_unit_does_not_have_is_dropped():
     for unit in ("hospital", "kindergarten", "enterprise"):
         draft = OfflineWriter().write(request(unit, "political_guidance", ps))
         assert draft.items and not any("消防" in i for i in draft.items), (unit, draft.items)
+
+
+def test_a_heading_without_its_number_is_not_fused_with_its_body():
+    items = tx.split_items("以维护职工权益为工作重点，切实提高医院工会的维权能力\n"
+                           "为积极调动职工为医院的全面发展，充分发挥好职工工会参谋助手作用。")
+    assert items[0] == "以维护职工权益为工作重点，切实提高医院工会的维权能力"
+    assert items[1].startswith("为积极调动")
+
+
+def test_an_item_in_a_speakers_voice_is_rejected():
+    item = tx.finish("首先我们抓住规范运作这个关键环节，积极推行以职代会为基本形式的职工民主管理制度。")
+    assert tx.reject_reason(item) == "voice"
+    item = tx.finish("教代会作为幼儿园民主管理的基本形式，我们将一以贯之，每年要召开例会，听取园长的述职述廉报告。")
+    assert tx.reject_reason(item) == "voice"

@@ -85,6 +85,13 @@ def _is_heading(line: str) -> bool:
     return len(line) <= 24 and not re.search(rf"[{_END}]$", line)
 
 
+def _heading_then_task(line: str, nxt: str) -> bool:
+    """A short clause line followed by a line that starts a task: a heading whose number was
+    stripped, then its body (以维护职工权益为工作重点，切实提高维权能力 / 为积极调动…), not one
+    sentence broken across lines."""
+    return len(line) <= 32 and "，" in line and bool(_TASK_START.match(nxt))
+
+
 def split_items(text: str, max_len: int = 130) -> list[str]:
     """Candidate items of a passage: numbered items and sentences, heading-like lines dropped.
 
@@ -96,7 +103,8 @@ def split_items(text: str, max_len: int = 130) -> list[str]:
     for raw in re.split(r"\n+", normalize(text)):
         raw = raw.strip()
         if (lines and len(lines[-1]) > 24 and not re.search(rf"[{_END}：:]$", lines[-1]) and raw
-                and not _NUMBERING.match(raw) and not _NUMBERING.match(lines[-1])):
+                and not _NUMBERING.match(raw) and not _NUMBERING.match(lines[-1])
+                and not _heading_then_task(lines[-1], raw)):
             # (a numbered line without an end mark is a heading: its body is not its continuation)
             lines[-1] += raw  # a sentence broken across lines (page breaks in the source)
         elif raw:
@@ -187,6 +195,8 @@ def reject_reason(item: str, *, forbidden: list[str] | tuple[str, ...] = (), sta
         return "definition"
     if re.search(r"(?<=[\u4e00-\u9fff])(?<![让使对为给和与把被向跟同及是])我们", item):
         return "run_on"  # two sentences fused where the source lost its punctuation
+    if "我们" in item:
+        return "voice"  # a speech or a report (首先我们抓住…, 我们将一以贯之), not an item of the plan
     if item.startswith("“") and len(item) < 40:
         return "slogan"
     if re.search(r"\d{4}年是", item):
