@@ -213,3 +213,11 @@ def test_an_item_in_a_speakers_voice_is_rejected():
     assert tx.reject_reason(item) == "voice"
     item = tx.finish("教代会作为幼儿园民主管理的基本形式，我们将一以贯之，每年要召开例会，听取园长的述职述廉报告。")
     assert tx.reject_reason(item) == "voice"
+
+
+def test_a_vague_item_with_nothing_of_the_section_is_not_used():
+    ps = [passage("通过不断的改进、推进、完善，使学校各项工作有序运行。", section="skills_competition"),
+          passage("以构建和谐学校为主题，充分发挥广大教职工的主力军作用。", section="skills_competition"),
+          passage("组织青年教师开展岗位练兵和教学基本功比赛，促进青年教师专业成长。", section="skills_competition")]
+    draft = OfflineWriter().write(request("primary_school", "skills_competition", ps))
+    assert draft.items and all("练兵" in i for i in draft.items), draft.items

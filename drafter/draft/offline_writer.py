@@ -226,7 +226,7 @@ class OfflineWriter(Writer):
                         break
                 if c.id in ask_passages and hit is None:
                     score -= 0.3 if own == 0 else 0.0
-                if own == 0 and hit is None and (c.section_id != section.id or len(item) < 25):
+                if own == 0 and hit is None and (c.section_id != section.id or len(item) < 40):
                     continue  # off the section's subject, or too vague to stand on its own
                 out.append(Candidate(item, c.plan_id, score, grams, hit))
         log.debug("section %s: %d candidates, rejected %s", section.id, len(out), rejected)
