@@ -186,7 +186,9 @@ def test_each_unit_speaks_with_one_voice():
     assert load_profile("university").adapt("关心女职工，建好女职工委员会") == "关心女教职工，建好女教职工委员会"
     assert load_profile("enterprise").adapt("动员全体员工，开展首席员工评选") == "动员全体职工，开展首席员工评选"
     assert load_profile("community").adapt("增强企业凝聚力和向心力") == "增强凝聚力和向心力"
-    assert load_profile("university").adapt("积极推进学校政务上榜公开") == "积极推进学校校务公开"
+    community = load_profile("community")  # a community union serves the 职工 of its area
+    assert community.staff == "职工" and community.adapt("支持青年教职工、女教职工") == "支持青年职工、女职工"
+    assert load_profile("university").adapt("积极推进政务上榜公开") == "积极推进校务公开"
     # who leads the union is the unit's own party organisation
     for unit, leader in (("hospital", "院党委"), ("university", "校党委"), ("enterprise", "公司党委"),
                          ("kindergarten", "园党支部"), ("government", "机关党组织")):
@@ -221,3 +223,17 @@ def test_a_vague_item_with_nothing_of_the_section_is_not_used():
           passage("组织青年教师开展岗位练兵和教学基本功比赛，促进青年教师专业成长。", section="skills_competition")]
     draft = OfflineWriter().write(request("primary_school", "skills_competition", ps))
     assert draft.items and all("练兵" in i for i in draft.items), draft.items
+
+
+def test_the_unit_is_not_named_twice_in_its_openness_system():
+    assert load_profile("middle_school").adapt("积极推进学校政务上榜公开。") == "积极推进校务公开。"
+    assert load_profile("kindergarten").adapt("积极推进学校政务上榜公开。") == "积极推进园务公开。"
+    assert load_profile("hospital").adapt("积极推进医院院务公开。") == "积极推进院务公开。"
+
+
+def test_school_words_fit_the_staff():
+    # 课余 is the pupils' time; the staff have 业余 time
+    for unit in ("primary_school", "middle_school", "university", "kindergarten"):
+        assert load_profile(unit).adapt("活跃教职工课余生活") == "活跃教职工业余生活", unit
+    assert load_profile("university").adapt("推动学院改革、促进学院事业科学发展") == "推动学校改革、促进学校事业科学发展"
+    assert "未成年人" in load_profile("university").forbidden

@@ -60,8 +60,8 @@ def test_offline_draft_is_clean(drafter, unit, year):
     for w in ("局工作要点", "县局", "大行动", "群众教职工", "十分注重", "高度重视"):
         assert w not in md, w
     # one voice: the items call the workforce what the frame calls it
-    if unit == "hospital":
-        assert "医务职工" not in md
+    if unit in ("hospital", "community"):
+        assert "医务职工" not in md and "社区工作者" not in md
     if profile.women == "女教职工":
         assert not re.search(r"(?<!教)女职工", md)
     # full sentences

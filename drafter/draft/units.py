@@ -61,7 +61,11 @@ class UnitProfile:
         """Map source-unit words to this unit's words (one pass, longest match first)."""
         if not self.word_map:
             return text
-        return _map_regex(tuple(self.word_map.items())).sub(lambda m: self.word_map[m.group(0)], text)
+        out = _map_regex(tuple(self.word_map.items())).sub(lambda m: self.word_map[m.group(0)], text)
+        if self.self and self.openness and self.self[-1] == self.openness[0]:
+            # 学校政务上榜公开 → 学校校务公开 → 校务公开 (the unit is named once)
+            out = out.replace(self.self + self.openness, self.openness)
+        return out
 
     def forbidden_in(self, text: str) -> list[str]:
         """The forbidden words (and foreign proper names) that occur in text."""
