@@ -237,3 +237,10 @@ def test_school_words_fit_the_staff():
         assert load_profile(unit).adapt("活跃教职工课余生活") == "活跃教职工业余生活", unit
     assert load_profile("university").adapt("推动学院改革、促进学院事业科学发展") == "推动学校改革、促进学校事业科学发展"
     assert "未成年人" in load_profile("university").forbidden
+
+
+def test_one_sources_bureau_is_cut_and_hospital_competitions_stay_out_of_schools():
+    assert tx.normalize("学习县局系统内师德标兵的先进事迹，宣传学校的好人好事。") == "学习师德标兵的先进事迹，宣传学校的好人好事。"
+    assert "建账" in tx.normalize("按要求及时建帐，管理好财务档案资料。")
+    for unit in ("kindergarten", "primary_school", "middle_school", "university"):
+        assert "优质服务" in load_profile(unit).forbidden, unit

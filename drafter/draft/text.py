@@ -32,7 +32,8 @@ OFF_TOPIC = ("我镇", "我市", "全市", "我区", "全区", "我县", "全县
 TYPOS = {"基矗": "基础", "文替": "文体", "著重": "着重", "工作干部": "工会干部", "政治强能": "政治强",
          "：并": "，并", ":并": "，并", "履行号": "履行好",
          "付、帮、带": "传、帮、带", "群众教职工": "教职工",
-         "自身个人和小组和": "个人、小组与"}
+         "自身个人和小组和": "个人、小组与", "建帐": "建账",
+         "县局系统内": ""}  # (the last: one source's own bureau, cut so the task itself can be borrowed)
 # A split-off clause must start like a task to stand alone as an item.
 _TASK_START = re.compile(
     r"^(?:加强|开展|组织|做好|继续|坚持|推进|积极|认真|进一步|充分|切实|建立|健全|完善|深化|深入|提高|提升|发挥|落实|配合|"
