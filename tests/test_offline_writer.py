@@ -242,5 +242,26 @@ def test_school_words_fit_the_staff():
 def test_one_sources_bureau_is_cut_and_hospital_competitions_stay_out_of_schools():
     assert tx.normalize("学习县局系统内师德标兵的先进事迹，宣传学校的好人好事。") == "学习师德标兵的先进事迹，宣传学校的好人好事。"
     assert "建账" in tx.normalize("按要求及时建帐，管理好财务档案资料。")
+    assert tx.normalize("组织单位女职工参加女工委举办的庆“三八”活动") == "组织女职工参加女工委举办的庆“三八”活动"
     for unit in ("kindergarten", "primary_school", "middle_school", "university"):
         assert "优质服务" in load_profile(unit).forbidden, unit
+
+
+def test_an_inner_clause_with_another_units_word_is_cut_not_the_whole_task():
+    item = "进一步组织开展青年教师岗位练兵和教学技能大赛，鼓励和支持各基层工会积极开展行业基本功竞赛，提高教职工的业务水平和职业技能。"
+    assert tx.drop_clause(item, ["各基层工会"]) == "进一步组织开展青年教师岗位练兵和教学技能大赛，提高教职工的业务水平和职业技能。"
+    assert tx.drop_clause("为病人解除痛苦，提高服务质量，做好工作。", ["病人"]) is None  # the task itself
+    assert tx.drop_clause("开展义诊活动，服务患者。", ["患者"]) is None
+    ps = [passage(item, section="skills_competition")]
+    draft = OfflineWriter().write(request("kindergarten", "skills_competition", ps))
+    assert "进一步组织开展青年教师岗位练兵和保教技能大赛，提高教职工的业务水平和职业技能。" in draft.items, draft.items
+    # a far unit's task keeps its own subject even without the clause: it is not borrowed
+    far = passage("根据公司党政领导的指示，将劳动竞赛与公司生产经营实际有机结合起来，开展“三零”劳动竞赛活动。",
+                  unit="enterprise", section="skills_competition")
+    draft = OfflineWriter().write(request("primary_school", "skills_competition", [far, ps[0]]))
+    assert not any("三零" in i for i in draft.items), draft.items
+
+
+def test_a_mapped_word_is_not_doubled():
+    assert load_profile("hospital").adapt("宣传劳模、师德医德标兵等先进典型") == "宣传劳模、医德标兵等先进典型"
+    assert "三育人" in load_profile("hospital").forbidden  # 教书育人、管理育人、服务育人 is a school's

@@ -32,7 +32,7 @@ OFF_TOPIC = ("我镇", "我市", "全市", "我区", "全区", "我县", "全县
 TYPOS = {"基矗": "基础", "文替": "文体", "著重": "着重", "工作干部": "工会干部", "政治强能": "政治强",
          "：并": "，并", ":并": "，并", "履行号": "履行好",
          "付、帮、带": "传、帮、带", "群众教职工": "教职工",
-         "自身个人和小组和": "个人、小组与", "建帐": "建账",
+         "自身个人和小组和": "个人、小组与", "建帐": "建账", "组织单位女": "组织女",
          "县局系统内": ""}  # (the last: one source's own bureau, cut so the task itself can be borrowed)
 # A split-off clause must start like a task to stand alone as an item.
 _TASK_START = re.compile(
@@ -237,6 +237,25 @@ def reject_reason(item: str, *, forbidden: list[str] | tuple[str, ...] = (), sta
     if re.search(r"[\ufffd�]|[^\u0000-\uffff]", item):
         return "garbled"
     return None
+
+
+def drop_clause(item: str, words: list[str]) -> str | None:
+    """The item without the one inner clause that carries ``words``, or None when that is not safe.
+
+    Only a clause between the first and the last of a one-sentence item may go
+    (组织开展青年教师岗位练兵，鼓励和支持各基层工会开展基本功竞赛，提高业务水平。 →
+    组织开展青年教师岗位练兵，提高业务水平。): the task and its aim stay, nothing is reworded.
+    """
+    if not words or len(sentences(item)) != 1:
+        return None
+    body = item.rstrip("。！？")
+    clauses = body.split("，")
+    hits = [i for i, c in enumerate(clauses) if any(w in c for w in words)]
+    if len(clauses) < 3 or len(hits) != 1 or hits[0] in (0, len(clauses) - 1):
+        return None
+    if any(w in "，".join(c for i, c in enumerate(clauses) if i != hits[0]) for w in words):
+        return None
+    return "，".join(c for i, c in enumerate(clauses) if i != hits[0]) + item[len(body):]
 
 
 def bigrams(text: str) -> set[str]:

@@ -62,6 +62,8 @@ class UnitProfile:
         if not self.word_map:
             return text
         out = _map_regex(tuple(self.word_map.items())).sub(lambda m: self.word_map[m.group(0)], text)
+        for word in _doubled(tuple(self.word_map.values())):
+            out = out.replace(word + word, word)  # 师德医德标兵 → 医德医德标兵 → 医德标兵
         if self.self and self.openness and self.self[-1] == self.openness[0]:
             # 学校政务上榜公开 → 学校校务公开 → 校务公开 (the unit is named once)
             out = out.replace(self.self + self.openness, self.openness)
@@ -81,6 +83,11 @@ class UnitProfile:
 def _map_regex(items: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     keys = sorted((k for k, _ in items if k), key=len, reverse=True)
     return re.compile("|".join(re.escape(k) for k in keys))
+
+
+@functools.lru_cache(maxsize=64)
+def _doubled(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({v for v in values if len(v) >= 2}, key=len, reverse=True))
 
 
 def foreign_names() -> list[str]:
