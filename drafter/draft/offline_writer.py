@@ -3,8 +3,10 @@
 For each section it cuts the passages into items (numbered items and sentences),
 adapts them to the unit (word map) and the year, drops what a plan must not carry
 (forbidden words, another unit's names, stale era terms, numbers, past-tense reporting,
-web boilerplate, fragments), drops near-duplicates and items that belong to another
-section of the outline, ranks the rest (same unit, nearest units, plans before
+a speaker's 我们, one source's own titles, bureaus and campaigns, web boilerplate,
+fragments; a kindred unit's item loses just the one inner clause that does not fit),
+drops near-duplicates and items that belong to another section of the outline or to a
+section this unit's plan does not have, ranks the rest (same unit, nearest units, plans before
 summaries, the brief's asks first) and keeps 3–7. Its own words are only the opening
 sentence (from the brief's asks or the section's goal), the 指导思想 paragraph built
 from the era framing, and the month lines of the schedule built from the calendar.
