@@ -265,3 +265,13 @@ def test_an_inner_clause_with_another_units_word_is_cut_not_the_whole_task():
 def test_a_mapped_word_is_not_doubled():
     assert load_profile("hospital").adapt("宣传劳模、师德医德标兵等先进典型") == "宣传劳模、医德标兵等先进典型"
     assert "三育人" in load_profile("hospital").forbidden  # 教书育人、管理育人、服务育人 is a school's
+
+
+def test_an_ask_is_matched_on_its_subject_not_on_who_it_is_for():
+    from drafter.draft.offline_writer import _ask_words
+
+    assert _ask_words("关注一线医务人员心理健康") == tx.bigrams("心理健康")
+    item = "针对医院职工工作任务重、心理压力大的现实状况，为职工提供心理辅导、心理健康咨询等，促进职工的身心健康。"
+    r = request("hospital", "worker_care", [passage(item, unit="university")], brief="今年重点：关注一线医务人员心理健康")
+    draft = OfflineWriter().write(r)
+    assert draft.items[0] == item  # the passage answers the ask: no placeholder task is needed
