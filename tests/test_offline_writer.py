@@ -275,3 +275,9 @@ def test_an_ask_is_matched_on_its_subject_not_on_who_it_is_for():
     r = request("hospital", "worker_care", [passage(item, unit="university")], brief="今年重点：关注一线医务人员心理健康")
     draft = OfflineWriter().write(r)
     assert draft.items[0] == item  # the passage answers the ask: no placeholder task is needed
+
+
+def test_the_source_units_generic_self_becomes_this_unit():
+    assert load_profile("government").adapt("开展符合本单位职工年龄特点的文体活动") == "开展符合本机关职工年龄特点的文体活动"
+    assert load_profile("community").adapt("围绕增强单位凝聚力") == "围绕增强社区的凝聚力"
+    assert load_profile("kindergarten").adapt("围绕增强单位凝聚力") == "围绕增强幼儿园的凝聚力"
