@@ -87,14 +87,19 @@ class Progress:
     def __call__(self, done: int, total: int, label: str = "") -> None:
         if self.quiet or not self.tty:
             return
-        line = f"{self.title} [{done}/{total}] {label}"[:120]
-        sys.stderr.write("\r" + line.ljust(len(self._last)))
+        from drafter.cli._table import clip, width
+
+        line = clip(f"{self.title} [{done}/{total}] {label}", 78)
+        pad = max(0, width(self._last) - width(line))  # Chinese characters take two columns
+        sys.stderr.write("\r" + line + " " * pad)
         sys.stderr.flush()
         self._last = line
 
     def close(self) -> None:
         if self._last:
-            sys.stderr.write("\r" + " " * len(self._last) + "\r")
+            from drafter.cli._table import width
+
+            sys.stderr.write("\r" + " " * width(self._last) + "\r")
             sys.stderr.flush()
             self._last = ""
 
