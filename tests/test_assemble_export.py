@@ -89,7 +89,7 @@ def test_docx_opens_with_title_and_official_styling(tmp_path):
     paras = [p for p in doc.paragraphs if p.text.strip()]
     assert paras[0].text == "阳光幼儿园2024年工会工作计划"
     title_run = paras[0].runs[0]
-    assert title_run.font.size == Pt(22) and title_run.font.bold
+    assert title_run.font.size == Pt(22) and not title_run.font.bold  # 小标宋 is heavy already (GB/T 9704)
     assert title_run._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "方正小标宋简体"
     h1 = next(p for p in paras if p.text.startswith("一、"))
     assert h1.runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "黑体"
@@ -130,3 +130,82 @@ def test_traditional_output_uses_customary_forms():
 
     out = to_traditional("为教职工办实事，着力提升，里面")
     assert out == "為教職工辦實事，著力提升，裡面"
+
+
+def _east_asia(el):  # noqa: ANN001, ANN202
+    from docx.oxml.ns import qn
+
+    return el.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
+def test_docx_official_document_structure(tmp_path):
+    """What a reader sees in Word: styles, faces, sizes, alignment, language, footer, appendix."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = docx.Document(str(make_draft().save(tmp_path / "plan.docx")))
+    paras = [p for p in doc.paragraphs if p.text.strip()]
+    title = paras[0]
+    assert title.style.name == "Title" and title.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    # restyled built-ins: no theme colour or border of the python-docx template
+    assert "w:color" not in title.style.element.xml and "w:pBdr" not in title.style.element.xml
+    h1 = [p for p in paras if p.style.name == "Heading 1"]
+    assert [p.text.split("、")[0] for p in h1[:4]] == ["一", "二", "三", "四"]
+    for p in h1:
+        assert p.runs[0].font.size == Pt(16) and not p.runs[0].font.bold
+        assert p.paragraph_format.keep_with_next
+    assert _east_asia(h1[0].runs[0]._element) == "黑体"
+    assert h1[0].paragraph_format.first_line_indent == Pt(32)
+    h2 = [p for p in paras if p.style.name == "Heading 2"]
+    assert [p.text for p in h2] == ["（一）组织建设", "（二）经费管理"]
+    assert _east_asia(h2[0].runs[0]._element) == "楷体_GB2312"
+    items = [p.text for p in paras if re.match(r"^\d+．", p.text)]
+    assert items[:2] == ["1．做好送温暖工作。", "2．组织健康体检。"]
+    # the Chinese faces also sit on the style defaults, in a Chinese-language document
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert defaults.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert defaults.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+    # schedule month lines: the month label bold, the rest plain body text
+    month = next(p for p in paras if p.text.startswith("1月："))
+    assert month.runs[0].text == "1月：" and month.runs[0].font.bold and not month.runs[1].font.bold
+    assert _east_asia(month.runs[1]._element) == "仿宋_GB2312" and month.runs[1].font.size == Pt(16)
+    # the sources appendix: its own page, smaller type
+    appendix = next(p for p in paras if p.text.startswith("附"))
+    assert appendix.paragraph_format.page_break_before
+    after = paras[paras.index(appendix) + 1:]
+    assert after and all(r.font.size == Pt(12) for p in after for r in p.runs if r.text.strip())
+    # no empty paragraphs (blank lines, blank pages)
+    assert all(p.text.strip() for p in doc.paragraphs)
+    # footer: centred — PAGE — field
+    footer = doc.sections[0].footer.paragraphs[0]
+    assert footer.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    xml = footer._element.xml
+    assert "PAGE" in xml and xml.count("w:fldChar ") == 3 and footer.text.startswith("— ")
+    # file properties are the plan's, not python-docx's template
+    assert doc.core_properties.title == "阳光幼儿园2024年工会工作计划"
+    assert doc.core_properties.author == "" and "python-docx" not in (doc.core_properties.comments or "")
+
+
+def test_docx_traditional_script(tmp_path):
+    import docx
+    from docx.oxml.ns import qn
+
+    doc = docx.Document(str(make_draft(script="traditional").save(tmp_path / "plan.docx")))
+    paras = [p for p in doc.paragraphs if p.text.strip()]
+    assert paras[0].text == "陽光幼兒園2024年工會工作計劃"
+    assert any(p.text == "七、關心教職工生活" or "關心教職工生活" in p.text for p in paras)
+    # the *_GB2312 and 简体 faces have no traditional characters: GBK faces instead
+    assert _east_asia(paras[0].runs[0]._element) == "宋体"
+    body = next(p for p in paras if re.match(r"^1\.\S", p.text))  # "．" sits centred in Taiwan faces
+    assert _east_asia(body.runs[0]._element) == "仿宋"
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert defaults.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-TW"
+
+
+def test_docx_detects_traditional_markdown():
+    from drafter.draft.export import build_docx
+
+    doc = build_docx(make_draft(script="traditional").markdown)
+    assert _east_asia(doc.paragraphs[0].runs[0]._element) == "宋体"

@@ -64,7 +64,7 @@ class Draft:
         if fmt == "docx":
             from drafter.draft.export import docx_bytes
 
-            return atomic_write(p, docx_bytes(self.markdown), force=force)
+            return atomic_write(p, docx_bytes(self.markdown, self.script), force=force)
         return atomic_write(p, self.markdown, force=force)
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,13 +1,21 @@
 """Export a plan: Word (.docx) styled as a Chinese official document, and traditional script.
 
-The .docx follows the usual 公文 layout: A4; margins top 3.7 cm, bottom 3.5 cm, left
-2.8 cm, right 2.6 cm; title 方正小标宋简体 (宋体 fallback) 22 pt bold centred; level-1
-headings 黑体 16 pt; level-2 楷体_GB2312 16 pt; body 仿宋_GB2312 16 pt; fixed 28 pt line
-spacing; first-line indent of two characters; page numbers in the footer.
+The .docx follows the usual 公文 layout (GB/T 9704): A4; margins top 3.7 cm, bottom
+3.5 cm, left 2.8 cm, right 2.6 cm; title 方正小标宋简体 22 pt centred (the face is already
+heavy: not bold); level-1 headings 黑体 16 pt; level-2 楷体_GB2312 16 pt; body 仿宋_GB2312
+16 pt; fixed 28 pt line spacing; first-line indent of two characters; "— 1 —" page numbers
+in the footer. Headings carry the Title / Heading 1 / Heading 2 styles (restyled to the
+above), so Word's navigation pane shows the outline and ``drafter score`` reads it back.
+The document language is Chinese (zh-CN, or zh-TW for traditional script), so renderers
+pick Chinese glyphs and line-breaking rules; a traditional-script plan uses the GBK faces
+(宋体, 黑体, 楷体, 仿宋), since the *_GB2312 and 简体 faces have no traditional characters.
+The sources appendix, a drafting note to be deleted before issue, starts on its own page
+in a smaller size.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 import re
 
@@ -15,6 +23,19 @@ TITLE_FONT = "方正小标宋简体"
 H1_FONT = "黑体"
 H2_FONT = "楷体_GB2312"
 BODY_FONT = "仿宋_GB2312"
+FOOTER_FONT = "宋体"
+
+#: faces per script: (title, level-1, level-2, body)
+FONTS = {
+    "simplified": (TITLE_FONT, H1_FONT, H2_FONT, BODY_FONT),
+    "traditional": ("宋体", "黑体", "楷体", "仿宋"),
+}
+LANG = {"simplified": "zh-CN", "traditional": "zh-TW"}
+#: after an item number: the full-width stop sits centred in traditional (Taiwan) faces, so "1." there
+ITEM_STOP = {"simplified": "．", "traditional": "."}
+
+_MONTH = re.compile(r"^(\d{1,2}月(?:份)?[：:])(.*)$")
+_ITEM = re.compile(r"^(\d+)\.\s+(.*)$")
 
 
 def to_traditional(text: str) -> str:
@@ -24,40 +45,101 @@ def to_traditional(text: str) -> str:
     return convert(text)
 
 
-def _set_font(run, name: str, size_pt: float, bold: bool = False) -> None:  # noqa: ANN001
+def _rfonts(parent, name: str) -> None:  # noqa: ANN001 - an rPr element
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
 
-    run.font.name = name
-    run.font.size = Pt(size_pt)
-    run.font.bold = bold
-    rpr = run._element.get_or_add_rPr()  # noqa: SLF001
-    fonts = rpr.find(qn("w:rFonts"))
+    fonts = parent.find(qn("w:rFonts"))
     if fonts is None:
-        from docx.oxml import OxmlElement
-
         fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+        parent.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]  # theme fonts would override the named ones
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(attr), name)
+    fonts.set(qn("w:hint"), "eastAsia")  # “” and other shared punctuation in the Chinese face
 
 
-def _paragraph(doc, text: str, font: str, size: float = 16, *, bold: bool = False, center: bool = False,  # noqa: ANN001
-               indent: bool = True):
+def _set_font(run, name: str, size_pt: float, bold: bool = False) -> None:  # noqa: ANN001
+    from docx.shared import Pt
+
+    run.font.size = Pt(size_pt)
+    run.font.bold = bold
+    _rfonts(run._element.get_or_add_rPr(), name)  # noqa: SLF001
+
+
+def _format(fmt, *, line_pt: float = 28, indent_pt: float | None = None, center: bool = False) -> None:  # noqa: ANN001
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.shared import Pt
 
-    p = doc.add_paragraph()
-    fmt = p.paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(28)
+    fmt.line_spacing = Pt(line_pt)
     fmt.space_before = Pt(0)
     fmt.space_after = Pt(0)
+    fmt.widow_control = True
     if center:
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    elif indent:
-        fmt.first_line_indent = Pt(size * 2)
-    _set_font(p.add_run(text), font, size, bold)
+        fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        fmt.first_line_indent = Pt(0)
+    else:
+        fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        fmt.first_line_indent = Pt(indent_pt) if indent_pt is not None else None
+
+
+def _restyle(doc, fonts: tuple[str, str, str, str], lang: str) -> None:  # noqa: ANN001
+    """Document defaults and the Normal/Title/Heading styles in 公文 dress (no theme colours, borders)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    title, h1, h2, body = fonts
+    styles_el = doc.styles.element
+    rpr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _rfonts(rpr_default, body)
+    lang_el = rpr_default.find(qn("w:lang"))
+    if lang_el is None:
+        lang_el = OxmlElement("w:lang")
+        rpr_default.append(lang_el)
+    lang_el.set(qn("w:val"), lang)
+    lang_el.set(qn("w:eastAsia"), lang)
+    ppr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:pPrDefault"))
+    if ppr_default is not None:
+        ppr_default.getparent().remove(ppr_default)  # its 10 pt space after and 1.15 lines
+
+    for style_name, face, size, center, level in (
+        ("Normal", body, 16, False, None),
+        ("Title", title, 22, True, None),
+        ("Heading 1", h1, 16, False, 0),
+        ("Heading 2", h2, 16, False, 1),
+    ):
+        style = doc.styles[style_name]
+        el = style.element
+        for tag in ("w:pPr", "w:rPr"):
+            old = el.find(qn(tag))
+            if old is not None:
+                el.remove(old)
+        style.font.size = Pt(size)
+        style.font.bold = False
+        _rfonts(el.get_or_add_rPr(), face)
+        fmt = style.paragraph_format
+        _format(fmt, indent_pt=None if style_name == "Normal" or center else 32, center=center)
+        if style_name == "Title":
+            fmt.line_spacing = Pt(36)
+        if level is not None:
+            fmt.keep_with_next = True
+            outline = OxmlElement("w:outlineLvl")
+            outline.set(qn("w:val"), str(level))
+            el.get_or_add_pPr().append(outline)
+
+
+def _paragraph(doc, text: str, font: str, size: float = 16, *, bold: bool = False, center: bool = False,  # noqa: ANN001
+               indent: bool = True, style: str | None = None):
+    p = doc.add_paragraph(style=style)
+    _format(p.paragraph_format, line_pt=36 if style == "Title" else 28,
+            indent_pt=size * 2 if indent else 0, center=center)
+    if style in ("Heading 1", "Heading 2"):
+        p.paragraph_format.keep_with_next = True
+    if text:
+        _set_font(p.add_run(text), font, size, bold)
     return p
 
 
@@ -65,13 +147,15 @@ def _page_number_footer(section) -> None:  # noqa: ANN001
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    from docx.shared import Cm
 
+    section.footer_distance = Cm(2.5)
     p = section.footer.paragraphs[0] if section.footer.paragraphs else section.footer.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def field_run(kind: str, text: str = "") -> None:
         run = p.add_run(text)
-        _set_font(run, "宋体", 14)
+        _set_font(run, FOOTER_FONT, 14)
         if kind:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
@@ -80,9 +164,10 @@ def _page_number_footer(section) -> None:  # noqa: ANN001
     field_run("", "— ")
     field_run("begin")
     run = p.add_run()
+    _set_font(run, FOOTER_FONT, 14)
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
-    instr.text = "PAGE"
+    instr.text = " PAGE "
     run._element.append(instr)  # noqa: SLF001
     field_run("separate")
     field_run("", "1")
@@ -90,41 +175,105 @@ def _page_number_footer(section) -> None:  # noqa: ANN001
     field_run("", " —")
 
 
-def build_docx(markdown: str):  # noqa: ANN201 - docx.Document
-    """A python-docx Document of a plan's Markdown (as rendered by drafter.draft.assemble)."""
+def _clean_properties(doc, title: str, lang: str) -> None:  # noqa: ANN001
+    """File properties of this plan, not python-docx's template (author, 2013 dates, thumbnail)."""
+    props = doc.core_properties
+    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    props.title = title
+    props.author = ""
+    props.last_modified_by = ""
+    props.comments = ""
+    props.language = lang
+    props.created = now
+    props.modified = now
+    props.revision = 1
+    pkg_rels = doc.part.package.rels
+    for rid, rel in list(pkg_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            del pkg_rels[rid]  # the template's preview image, not this document
+
+
+def _detect_script(markdown: str) -> str:
+    from drafter.ingest.normalize import detect_script
+
+    return detect_script(markdown).value
+
+
+def build_docx(markdown: str, script: str | None = None):  # noqa: ANN201 - docx.Document
+    """A python-docx Document of a plan's Markdown (as rendered by drafter.draft.assemble).
+
+    ``script`` (simplified/traditional) picks the faces and language; detected from the text when None.
+    """
     import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
+    script = script if script in FONTS else _detect_script(markdown)
+    fonts, lang = FONTS[script], LANG[script]
+    title_f, h1_f, h2_f, body_f = fonts
+
     doc = docx.Document()
+    _restyle(doc, fonts, lang)
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
     sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)
     sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
     _page_number_footer(sec)
-    normal = doc.styles["Normal"]
-    normal.font.name = BODY_FONT
+
+    title = ""
+    appendix = False
     for line in markdown.splitlines():
         line = line.rstrip()
         if not line.strip():
             continue
         if line.startswith("# "):
-            p = _paragraph(doc, line[2:].strip(), TITLE_FONT, 22, bold=True, center=True)
-            p.paragraph_format.space_after = Pt(28)
+            title = title or line[2:].strip()
+            p = _paragraph(doc, line[2:].strip(), title_f, 22, center=True, style="Title")
+            p.paragraph_format.space_after = Pt(28)  # one blank line under the title
         elif line.startswith("## "):
-            _paragraph(doc, line[3:].strip(), H1_FONT, 16)
+            text = line[3:].strip()
+            appendix = text.startswith("附")
+            p = _paragraph(doc, text, h1_f, 16, style="Heading 1", indent=not appendix)
+            if appendix:
+                p.paragraph_format.page_break_before = True  # a drafting note, apart from the plan
         elif line.startswith("### "):
-            _paragraph(doc, line[4:].strip(), H2_FONT, 16)
-        elif line.startswith("- "):
-            _paragraph(doc, line[2:].strip(), BODY_FONT, 16)
+            _paragraph(doc, line[4:].strip(), h2_f, 16, style="Heading 2")
+        elif appendix:
+            # The sources appendix: 12 pt; a section's name, then its plan ids on their own line.
+            p = _paragraph(doc, "", body_f, 12, indent=False)
+            p.alignment = WD_ALIGN_PARAGRAPH.LEFT  # justified lines before a break would be stretched
+            p.paragraph_format.line_spacing = Pt(20)
+            p.paragraph_format.space_before = Pt(4)
+            text = line[2:].strip() if line.startswith("- ") else line.strip()
+            label, sep, refs = text.partition("：")
+            if line.startswith("- ") and sep and refs:
+                _set_font(p.add_run(label + sep), body_f, 12)
+                p.add_run().add_break()
+                _set_font(p.add_run(refs), body_f, 12)
+                p.paragraph_format.left_indent = Pt(24)
+                p.paragraph_format.first_line_indent = Pt(-24)
+            else:
+                _set_font(p.add_run(text), body_f, 12)
+                p.paragraph_format.first_line_indent = Pt(24)
         else:
-            m = re.match(r"^(\d+)\.\s+(.*)$", line)
-            text = f"{m.group(1)}．{m.group(2)}" if m else line.strip()
-            _paragraph(doc, text, BODY_FONT, 16)
+            text = line[2:].strip() if line.startswith("- ") else line.strip()
+            m = _ITEM.match(text)
+            if m:
+                text = f"{m.group(1)}{ITEM_STOP[script]}{m.group(2)}"
+            month = _MONTH.match(text)
+            if month:
+                # Schedule lines: the month label bold, the arrangements after it.
+                p = _paragraph(doc, "", body_f, 16)
+                _set_font(p.add_run(month.group(1)), body_f, 16, bold=True)
+                _set_font(p.add_run(month.group(2)), body_f, 16)
+            else:
+                _paragraph(doc, text, body_f, 16)
+    _clean_properties(doc, title, lang)
     return doc
 
 
-def docx_bytes(markdown: str) -> bytes:
+def docx_bytes(markdown: str, script: str | None = None) -> bytes:
     """The .docx file of a plan's Markdown, as bytes (for atomic writes)."""
     buf = io.BytesIO()
-    build_docx(markdown).save(buf)
+    build_docx(markdown, script).save(buf)
     return buf.getvalue()
