@@ -141,6 +141,7 @@ def test_docx_with_and_without_heading_styles(tmp_path, styled):
     plan = parse_plan(_docx(tmp_path / "plan.docx", styled))
     assert plan.title == "阳光幼儿园2024年工会工作计划"
     assert _ids(plan) == [(1, "guiding_ideology"), (1, "worker_care")]
+    assert plan.fmt == ("docx" if styled else "text")  # headings from styles, else from the numbered text
 
 
 def test_string_that_names_a_file_is_read_as_a_file(tmp_path):

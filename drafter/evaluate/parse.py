@@ -69,7 +69,7 @@ def read_source(source: str | Path) -> tuple[str, str, str]:
             raise InputError(f"{path} is a folder; give the path of one .md, .txt or .docx plan")
         suffix = path.suffix.lower()
         if suffix == ".docx":
-            return _read_docx(path), "markdown", str(path)
+            return _read_docx(path), "docx", str(path)  # read as Markdown headings, reported as docx
         if suffix == ".doc":
             raise InputError(f"{path}: old .doc files cannot be read; save it as .docx or .txt")
         text = _read_text(path)
@@ -148,7 +148,7 @@ def parse_plan(source: str | Path) -> ParsedPlan:
     raw, fmt, name = read_source(source)
     text, script = to_simplified(raw)
     text, appendix = strip_appendix(text)
-    if fmt == "markdown":
+    if fmt in ("markdown", "docx"):
         title, sections, plain = parse_markdown(text)
         if len([s for s in sections if s.level >= 1]) < 2:
             # Markdown without a real heading tree: segment its text instead.
