@@ -7,13 +7,12 @@ into the plan's Markdown (``#`` title, ``## 一、`` sections, ``### （一）``
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drafter.errors import OutputExistsError
+from drafter.fileio import write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from drafter.draft.draft import Draft
@@ -111,16 +110,4 @@ def atomic_write(path: Path, data: str | bytes, *, force: bool = False) -> Path:
     path = Path(path)
     if path.exists() and not force:
         raise OutputExistsError(f"{path} already exists: pass --force (force=True) to overwrite it, or choose another --out")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return write_atomic(path, data)

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drafter.fileio import atomic_path
 from drafter.config import IndexConfig
 from drafter.errors import ConfigError, DrafterError, InputError, NoDocumentsError
 from drafter.index import layout
@@ -136,7 +137,7 @@ def read_plans_file(path: Path) -> list[Plan]:
 
 
 def _write_plans(path: Path, plans: Sequence[Plan]) -> None:
-    with layout.atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         for p in plans:
             fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
 
@@ -319,7 +320,7 @@ def ingest(
             report_progress(0, len(to_add), "tokenising")
             tokens = jieba_tokens([c.text for c in to_add])
             bm = bm.updated(remove=to_delete, chunks=to_add, tokens=tokens)
-            with layout.atomic_path(lp.bm25) as tmp:
+            with atomic_path(lp.bm25) as tmp:
                 bm.save(tmp)
         ordered = sorted(plans_by_id.values(), key=lambda p: (p.source, p.index, p.id))
         _write_plans(lp.plans, ordered)
