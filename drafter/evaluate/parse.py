@@ -135,9 +135,9 @@ def _read_docx(path: Path) -> str:
 
 def to_simplified(text: str) -> tuple[str, str]:
     """Convert traditional-script text to simplified; return ``(text, original_script)``."""
-    import opencc
+    from drafter.ingest.normalize import to_simplified as t2s
 
-    converted = opencc.OpenCC("t2s").convert(text)
+    converted = t2s(text)
     changed = sum(1 for a, b in zip(text, converted) if a != b)
     han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") or 1
     return (converted, "traditional") if changed / han > 0.02 else (text, "simplified")

@@ -12,7 +12,7 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 _FULL_PUNCT = "，。、；：！？（）“”‘’《》【】…—"
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=None)
 def _converter(config: str):
     import opencc
 
