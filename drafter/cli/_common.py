@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -103,6 +102,3 @@ class Progress:
             sys.stderr.flush()
             self._last = ""
 
-
-def path_list(paths: list[Path] | None) -> list[Path]:
-    return list(paths or [])

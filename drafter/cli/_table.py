@@ -11,17 +11,17 @@ def width(text: str) -> int:
 
 
 def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` columns, ending in … when cut."""
+    if width(text) <= limit:
+        return text
     out, used = [], 0
     for ch in text:
-        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        if used + w > limit - 1 and used + w > limit:
-            break
-        if used + w > limit:
+        w = width(ch)
+        if used + w > limit - 1:  # keep a column for the ellipsis
             break
         out.append(ch)
         used += w
-    clipped = "".join(out)
-    return clipped if clipped == text else clipped[:-1] + "…"
+    return "".join(out) + "…"
 
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[object]], max_width: int = 40) -> str:

@@ -133,5 +133,5 @@ def sections(
         rows.append([sid, row["name"], *[row["by_unit"].get(u, 0) for u in units], row["total"]])
     headers = ["section", "name", *units, "total"]
     typer.echo(render(headers, rows))
-    typer.echo(f"\nplans per unit: " + ", ".join(f"{u}={n}" for u, n in table["plans_per_unit"].items()))
+    typer.echo("\nplans per unit: " + ", ".join(f"{u}={n}" for u, n in table["plans_per_unit"].items()))
     typer.echo(f"headings labelled: {table['labelled_headings']}/{table['headings']}")

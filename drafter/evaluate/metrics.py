@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from drafter.evaluate.base import (  # noqa: F401 - re-exported for the score, reference and report modules
     MIN_BODY_CHARS,
