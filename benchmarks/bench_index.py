@@ -140,7 +140,7 @@ def main() -> None:
     import sklearn.decomposition  # noqa: F401
     import tiktoken  # noqa: F401
 
-    import drafter.ingest.pipeline  # noqa: F401
+    import drafter.ingestion.pipeline  # noqa: F401
     from drafter.config import IndexConfig
     from drafter.index.build import ingest, read_plans_file
     from drafter.index.chunk import count_tokens

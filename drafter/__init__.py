@@ -20,8 +20,8 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     # ingest
-    "load_plans": "drafter.ingest.pipeline",
-    "section_stats": "drafter.ingest.taxonomy",
+    "load_plans": "drafter.ingestion.pipeline",
+    "section_stats": "drafter.domain.taxonomy",
     # index
     "ingest": "drafter.index.build",
     "list_plans": "drafter.index.catalog",
@@ -29,7 +29,7 @@ _EXPORTS: dict[str, str] = {
     "Retriever": "drafter.index.retrieve",
     # draft
     "Drafter": "drafter.draft.drafter",
-    "list_units": "drafter.draft.units",
+    "list_units": "drafter.domain.units",
     "plan_outline": "drafter.draft.outline",
     # evaluate
     "score": "drafter.evaluate.score",

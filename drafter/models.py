@@ -220,7 +220,7 @@ class Brief(_Serial):
     """What the user asked for: unit, year, optional unit name, free-text brief and its asks.
 
     ``asks`` are the specific points the brief asks for (今年重点：教职工心理健康、筹建职工之家 →
-    ["教职工心理健康", "筹建职工之家"]); the outline assigns each to a section.
+    ["教职工心理健康", "筹建职工之家"]); the outline assigns each to the sections it touches.
     """
 
     unit: str
@@ -232,14 +232,31 @@ class Brief(_Serial):
 
 
 @dataclass
+class OutlineSubsection(_Serial):
+    """A sub-heading （一）… of a section and the canonical section whose items it holds (None: its own)."""
+
+    title: str
+    id: str | None = None
+
+
+@dataclass
 class OutlineSection(_Serial):
-    """One planned section: canonical id, heading (without its number), goal, assigned asks."""
+    """One planned section: canonical id, heading (without its number), goal, sub-sections, assigned asks."""
 
     id: str
     title: str
     goal: str = ""
-    subsections: list[str] = field(default_factory=list)
+    subsections: list[OutlineSubsection] = field(default_factory=list)
     asks: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OutlineSection:
+        d = dict(data)
+        d["subsections"] = [
+            OutlineSubsection(title=s) if isinstance(s, str) else OutlineSubsection.from_dict(s) if isinstance(s, dict) else s
+            for s in d.get("subsections", [])
+        ]
+        return _from_dict(cls, d)
 
 
 @dataclass
@@ -253,7 +270,7 @@ class Outline(_Serial):
     brief: Brief | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Outline":
+    def from_dict(cls, data: dict[str, Any]) -> Outline:
         d = dict(data)
         d["sections"] = [OutlineSection.from_dict(s) if isinstance(s, dict) else s for s in d.get("sections", [])]
         if isinstance(d.get("brief"), dict):
@@ -262,32 +279,79 @@ class Outline(_Serial):
 
 
 @dataclass
+class Item(_Serial):
+    """One item of a drafted section, with where it came from and where it sits in the schedule.
+
+    ``origin`` is ``catalogue:<item id>``, ``year:<item id>``, ``ask``, ``corpus:<plan id>``
+    or ``model``; ``months`` and ``event`` place it in the month-by-month schedule (with the
+    short ``schedule`` line); ``ask`` is the brief's ask it answers; ``unfilled`` the facts it
+    still needs (shown as 【待填：…】 in its text).
+    """
+
+    text: str
+    origin: str = ""
+    section: str = ""
+    tier: str = ""
+    months: list[int] = field(default_factory=list)
+    event: str | None = None
+    schedule: str = ""
+    owner: str = ""
+    ask: str | None = None
+    unfilled: list[str] = field(default_factory=list)
+
+    @property
+    def plan_id(self) -> str | None:
+        """The corpus plan this item was drawn from, if any."""
+        return self.origin.removeprefix("corpus:") if self.origin.startswith("corpus:") else None
+
+
+def _items(raw: list[Any]) -> list[Item]:
+    return [Item(text=x) if isinstance(x, str) else Item.from_dict(x) if isinstance(x, dict) else x for x in raw]
+
+
+@dataclass
 class SubSection(_Serial):
-    """A level-3 block of a section: （一）title, then numbered items."""
+    """A sub-block of a section: （一）title, then numbered items."""
 
     title: str
-    items: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubSection:
+        d = dict(data)
+        d["items"] = _items(d.get("items", []))
+        return _from_dict(cls, d)
 
 
 @dataclass
 class SectionDraft(_Serial):
     """A drafted section: an opening paragraph, numbered items and/or sub-sections, and provenance.
 
-    ``sources`` are the plan ids the section drew on; ``error`` is set (and the body
-    empty) when the writer failed for this section.
+    ``layout`` is prose (the intro only), items or months; ``sources`` are the corpus plan ids
+    the section drew on; ``error`` is set (and the body empty) when the writer failed for it.
     """
 
     id: str
     title: str
     intro: str = ""
-    items: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
     subsections: list[SubSection] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     writer: str = ""
     error: str | None = None
+    layout: str = "items"
+
+    def all_items(self) -> list[Item]:
+        """The section's items, its own first, then each sub-section's."""
+        return [*self.items, *(it for sub in self.subsections for it in sub.items)]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.intro or self.items or any(s.items for s in self.subsections))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SectionDraft":
+    def from_dict(cls, data: dict[str, Any]) -> SectionDraft:
         d = dict(data)
+        d["items"] = _items(d.get("items", []))
         d["subsections"] = [SubSection.from_dict(s) if isinstance(s, dict) else s for s in d.get("subsections", [])]
         return _from_dict(cls, d)

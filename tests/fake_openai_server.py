@@ -1,6 +1,7 @@
 """A small OpenAI-compatible chat server on 127.0.0.1 for tests (real HTTP, the real openai client).
 
-Use the ``fake_openai`` fixture (import it into a test module or a conftest)::
+Use the ``fake_openai`` fixture (import it into a test module or a conftest), or a
+``with FakeOpenAIServer() as server:`` block in a fixture of your own::
 
     from fake_openai_server import fake_openai  # noqa: F401  (the fixture)
 
@@ -14,9 +15,9 @@ Use the ``fake_openai`` fixture (import it into a test module or a conftest)::
 
 It implements ``POST /v1/chat/completions`` (non-streaming, OpenAI's JSON shape with
 ``usage``) and ``GET /v1/models``. The default answer is derived from the request: for a
-section prompt (a line ``本部分标题：X``) a well-formed Markdown section about X (an
-opening sentence naming X, two （一）（二） sub-sections, three items that differ from
-answer to answer); for a whole-plan prompt (``计划标题：T``) a short whole plan titled T.
+section prompt (a line ``本部分标题：X``, see ``prompts/section.md``) a well-formed Markdown
+section about X (an opening sentence naming X, two （一）（二） sub-sections, three items that
+differ from answer to answer); for any other prompt an opening sentence and two numbered items.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["FakeOpenAIServer", "fake_openai", "default_answer"]
+__all__ = ["FakeOpenAIServer", "default_answer", "fake_openai"]
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -79,10 +80,10 @@ _POOL = [
 
 
 def default_answer(body: dict[str, Any], index: int = 0) -> str:
-    """A plausible Markdown answer for a drafter prompt (section or whole plan).
+    """A plausible Markdown answer for a drafter prompt.
 
-    Section answers take three sentences from a pool by ``index`` (the request's number),
-    so the first ten answers of a server never repeat an item.
+    Answers take their items from a pool by ``index`` (the request's number), so the first
+    ten answers of a server never repeat an item.
     """
     text = _last_user_text(body)
     m = re.search(r"本部分标题[：:]\s*(.+)", text)
@@ -94,12 +95,8 @@ def default_answer(body: dict[str, Any], index: int = 0) -> str:
             f"（一）健全工作机制\n1. {a}\n2. {b}\n\n"
             f"（二）抓好重点任务\n1. {c}\n"
         )
-    m = re.search(r"计划标题[：:]\s*(.+)", text)
-    title = m.group(1).strip() if m else "工会工作计划"
-    return (
-        f"# {title}\n\n## 一、指导思想\n坚持以习近平新时代中国特色社会主义思想为指导，团结动员广大职工建功立业。\n\n"
-        "## 二、主要工作\n工会将突出重点、统筹推进。\n1. 加强思想政治引领。\n2. 推进民主管理。\n3. 做好服务职工工作。\n"
-    )
+    a, b = (_POOL[(2 * index + k) % len(_POOL)] for k in range(2))
+    return f"工会将突出重点、统筹推进，扎实做好各项工作。\n1. {a}\n2. {b}\n"
 
 
 class _Server(ThreadingHTTPServer):
@@ -161,7 +158,7 @@ class FakeOpenAIServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeOpenAIServer":
+    def __enter__(self) -> FakeOpenAIServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -220,13 +217,13 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
                 self.close_connection = True
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path.rstrip("/").endswith("/models"):
                 self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "test"}]})
             else:
                 self._send(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             if not self.path.rstrip("/").endswith("/chat/completions"):
@@ -240,7 +237,7 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             with server._lock:
                 server.requests.append(body)
                 server.paths.append(self.path)
-                server.header_names.append(sorted(k.lower() for k in self.headers.keys() if k.lower() != "authorization"))
+                server.header_names.append(sorted(k.lower() for k in self.headers if k.lower() != "authorization"))
             status, payload, headers = server._respond(body)
             self._send(status, payload, headers)
 

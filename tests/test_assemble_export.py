@@ -1,65 +1,95 @@
-"""Markdown assembly, atomic saving, the Word export and traditional script."""
+"""Assembling a draft: Markdown and plain text, the 落款, saving by suffix, Word export in 公文 layout, scripts."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
-from drafter.draft.assemble import atomic_write, cn_number, preamble, render_markdown
+from drafter.domain.request import build_request
+from drafter.domain.script import to_traditional
+from drafter.draft.assemble import preamble, render
+from drafter.draft.document import closing
 from drafter.draft.draft import Draft
-from drafter.draft.era import era_for
-from drafter.draft.export import build_docx, to_traditional
-from drafter.draft.outline import plan_outline
-from drafter.draft.units import load_profile
+from drafter.draft.outline import outline_for
 from drafter.errors import InputError, OutputExistsError
-from drafter.models import SectionDraft, SubSection
+from drafter.models import Item, SectionDraft, SubSection
 
 
-def make_draft(script: str = "simplified") -> Draft:
-    o = plan_outline("kindergarten", 2024, "今年重点：教职工心理健康", name="阳光幼儿园")
+def items(*texts: str) -> list[Item]:
+    return [Item(text=t) for t in texts]
+
+
+def make_draft(script: str = "simplified", facts: dict | None = None) -> Draft:
+    req = build_request("kindergarten", 2024, brief="今年重点：教职工心理健康", name="阳光幼儿园", script=script,
+                        facts=facts)
+    o = outline_for(req)
     sections = [
-        SectionDraft(id="guiding_ideology", title="指导思想", intro="坚持以习近平新时代中国特色社会主义思想为指导。"),
+        SectionDraft(id="guiding_ideology", title="指导思想", intro="坚持以习近平新时代中国特色社会主义思想为指导。",
+                     layout="prose"),
         SectionDraft(id="worker_care", title="关心教职工生活", intro="把温暖送到教职工心坎上。",
-                     items=["做好送温暖工作。", "组织健康体检。"], sources=["004_x#1"]),
+                     items=[Item("做好送温暖工作。", origin="corpus:004_x#1"), Item("组织健康体检。")],
+                     sources=["004_x#1"]),
         SectionDraft(id="union_building", title="加强工会自身建设", intro="建设教职工之家。",
-                     subsections=[SubSection("组织建设", ["健全工会小组。"]), SubSection("经费管理", ["规范经费使用。"])]),
+                     subsections=[SubSection("组织建设", items("健全工会小组。")), SubSection("经费管理", items("规范经费使用。"))]),
         SectionDraft(id="women_workers", title="女教职工工作", error="model timed out"),
-        SectionDraft(id="schedule", title="具体工作安排", items=["1月：开展元旦迎新活动。", "3月：召开教职工代表大会。"]),
+        SectionDraft(id="schedule", title="具体工作安排", items=items("1月：开展元旦迎新活动。", "3月：召开教职工代表大会。"),
+                     layout="months"),
     ]
-    return Draft(brief=o.brief, outline=o, title=o.title, sections=sections, writer="offline",
-                 failed=["女教职工工作"], preamble=preamble(load_profile("kindergarten"), era_for(2024), o.brief),
-                 plan_titles={"004_x#1": "医院工会工作计划"}, script=script)
-
-
-def test_cn_numbers():
-    assert [cn_number(n) for n in (1, 9, 10, 11, 20, 23)] == ["一", "九", "十", "十一", "二十", "二十三"]
+    return Draft(request=req, outline=o, title=o.title, sections=sections, writer="offline",
+                 failed=["女教职工工作"], preamble=preamble(req), closing=closing(req),
+                 plan_titles={"004_x#1": "医院工会工作计划"})
 
 
 def test_markdown_structure():
     md = make_draft().markdown
     lines = md.splitlines()
     assert lines[0] == "# 阳光幼儿园2024年工会工作计划"
-    assert sum(1 for l in lines if l.startswith("# ")) == 1
-    h2 = [l for l in lines if l.startswith("## ") and not l.startswith("## 附")]
+    assert sum(1 for x in lines if x.startswith("# ")) == 1
+    h2 = [x for x in lines if x.startswith("## ")]
     assert [h.split("、")[0] for h in h2] == ["## 一", "## 二", "## 三", "## 四"]  # the failed section is left out
     assert "### （一）组织建设" in lines and "### （二）经费管理" in lines
     assert "1. 做好送温暖工作。" in lines and "2. 组织健康体检。" in lines
     assert "1月：开展元旦迎新活动。" in lines  # schedule as month lines
-    # sources are named by plan id only: no source titles (another unit's words, old years)
-    assert "## 附：起草参考来源" in lines and "004_x#1" in md and "医院" not in md
     assert "2024年是实施“十四五”规划的关键之年" in md and "教职工心理健康" in md
     assert "女教职工工作" not in md
+    # provenance is not part of the plan; the 落款 ends it
+    assert "附" not in "".join(h2) and "004_x" not in md and "医院" not in md
+    assert lines[-2:] == ["阳光幼儿园工会委员会", "【待填：落款日期】"]
+
+
+def test_the_closing_takes_the_facts():
+    d = make_draft(facts={"工会名称": "阳光幼儿园工会委员会", "落款日期": "2024年1月8日"})
+    assert d.markdown.splitlines()[-2:] == ["阳光幼儿园工会委员会", "2024年1月8日"]
+    assert "落款日期" not in d.unfilled
+
+
+def test_unfilled_facts_are_listed():
+    assert make_draft().unfilled == ["落款日期"]
+
+
+def test_plain_text_has_no_markup():
+    txt = make_draft().text("txt")
+    assert "#" not in txt and txt.startswith("阳光幼儿园2024年工会工作计划\n")
+    assert "一、" in txt and "（一）组织建设" in txt and "1．做好送温暖工作。" in txt
+
+
+def test_sources_are_a_separate_note():
+    note = make_draft().sources_markdown
+    assert "corpus:004_x#1" in note and "做好送温暖工作" in note
 
 
 def test_title_without_name_is_never_a_placeholder():
-    o = plan_outline("hospital", 2026)
-    d = Draft(brief=o.brief, outline=o, title=o.title, sections=[])
+    req = build_request("hospital", 2026)
+    o = outline_for(req)
+    d = Draft(request=req, outline=o, title=o.title, sections=[], closing=closing(req))
     assert d.markdown.startswith("# 医院2026年工会工作计划\n")
     assert not re.search(r"xx|XX|某某", d.markdown)
+    assert d.markdown.splitlines()[-2] == "【待填：工会名称】"
 
 
-def test_save_atomic_and_refuses_overwrite(tmp_path):
+def test_save_atomic_by_suffix_and_refuses_overwrite(tmp_path):
     d = make_draft()
     p = d.save(tmp_path / "plan.md")
     assert p.read_text(encoding="utf-8") == d.markdown
@@ -69,14 +99,26 @@ def test_save_atomic_and_refuses_overwrite(tmp_path):
     d.save(p, force=True)
     assert p.read_text(encoding="utf-8") == d.markdown
     assert [x.name for x in tmp_path.iterdir()] == ["plan.md"]  # no temporary files left behind
-    assert d.save(tmp_path / "plan.txt").read_text(encoding="utf-8") == d.markdown
+    assert d.save(tmp_path / "plan.txt").read_text(encoding="utf-8") == d.text("txt")
     with pytest.raises(InputError):
         d.save(tmp_path / "plan.pdf")
+    with pytest.raises(InputError, match="does not match"):
+        d.save(tmp_path / "plan2.md", fmt="docx")
 
 
-def test_atomic_write_bytes(tmp_path):
-    atomic_write(tmp_path / "a.bin", b"\x00\x01")
-    assert (tmp_path / "a.bin").read_bytes() == b"\x00\x01"
+def test_saved_files_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        md = make_draft().save(tmp_path / "plan.md")
+        docx = make_draft().save(tmp_path / "plan.docx")
+    finally:
+        os.umask(old)
+    assert md.stat().st_mode & 0o777 == 0o644 and docx.stat().st_mode & 0o777 == 0o644
+
+
+def test_save_expands_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert make_draft().save("~/plan.md") == tmp_path / "plan.md"
 
 
 def test_docx_opens_with_title_and_official_styling(tmp_path):
@@ -118,15 +160,15 @@ def test_to_dict_is_json_ready():
     data = make_draft().to_dict()
     json.dumps(data, ensure_ascii=False)
     assert data["failed"] == ["女教职工工作"] and data["sources"]["worker_care"][0][0] == "004_x#1"
+    assert data["unfilled"] == ["落款日期"] and data["unit"] == "kindergarten" and data["closing"]
 
 
-def test_render_markdown_is_pure():
+def test_render_is_pure():
     d = make_draft()
-    assert render_markdown(d) == render_markdown(d)
+    assert render(d) == render(d)
 
 
 def test_traditional_output_uses_customary_forms():
-    from drafter.draft.export import to_traditional
 
     out = to_traditional("为教职工办实事，着力提升，里面")
     assert out == "為教職工辦實事，著力提升，裡面"
@@ -171,11 +213,10 @@ def test_docx_official_document_structure(tmp_path):
     month = next(p for p in paras if p.text.startswith("1月："))
     assert month.runs[0].text == "1月：" and month.runs[0].font.bold and not month.runs[1].font.bold
     assert _east_asia(month.runs[1]._element) == "仿宋_GB2312" and month.runs[1].font.size == Pt(16)
-    # the sources appendix: its own page, smaller type
-    appendix = next(p for p in paras if p.text.startswith("附"))
-    assert appendix.paragraph_format.page_break_before
-    after = paras[paras.index(appendix) + 1:]
-    assert after and all(r.font.size == Pt(12) for p in after for r in p.runs if r.text.strip())
+    # no sources appendix; the 落款 closes the document, right-aligned
+    assert not any(p.text.startswith("附") for p in paras)
+    assert [p.text for p in paras[-2:]] == ["阳光幼儿园工会委员会", "【待填：落款日期】"]
+    assert all(p.alignment == WD_ALIGN_PARAGRAPH.RIGHT for p in paras[-2:])
     # no empty paragraphs (blank lines, blank pages)
     assert all(p.text.strip() for p in doc.paragraphs)
     # footer: centred — PAGE — field

@@ -6,9 +6,10 @@ import functools
 
 import pytest
 
-from drafter.ingest.clean import clean_text, find_boilerplate
-from drafter.ingest.load import read_document
-from drafter.ingest.normalize import detect_script, normalize_punctuation, to_simplified, to_traditional
+from drafter.ingestion.clean import clean_text, find_boilerplate
+from drafter.ingestion.load import read_document
+from drafter.domain.script import detect_script, to_simplified, to_traditional
+from drafter.ingestion.normalize import normalize_punctuation
 from drafter.resources import corpus_files
 
 

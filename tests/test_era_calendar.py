@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from drafter.draft.calendar import lunar_to_solar, schedule_for
-from drafter.draft.era import era_for, stale_regex, stale_terms
-from drafter.draft.units import load_profile
+from drafter.domain.calendar import lunar_to_solar, schedule_for
+from drafter.domain.era import era_for, stale_regex, stale_terms
+from drafter.domain.units import load_profile
 from drafter.errors import YearError
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from drafter.errors import InputError, NoDocumentsError
-from drafter.ingest.load import read_document
-from drafter.ingest.pipeline import iter_source_files, load_plans, plans_from_file
+from drafter.ingestion.load import read_document
+from drafter.ingestion.pipeline import iter_source_files, load_plans, plans_from_file
 
 PLAN = (
     "阳光幼儿园2024年工会工作计划\n"

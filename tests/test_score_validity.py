@@ -98,7 +98,7 @@ def test_shuffling_sections_lowers_the_score(rich_plans):
 
 
 def test_another_units_words_lower_the_score(rich_plans):
-    from drafter.draft.units import load_profile
+    from drafter.domain.units import load_profile
 
     for plan in rich_plans:
         unit = plan.unit.value

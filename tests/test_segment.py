@@ -6,8 +6,8 @@ import functools
 
 import pytest
 
-from drafter.ingest.pipeline import load_plans
-from drafter.ingest.segment import parse_heading, segment
+from drafter.ingestion.pipeline import load_plans
+from drafter.ingestion.segment import parse_heading, segment
 from drafter.models import Plan
 
 

@@ -6,9 +6,9 @@ import functools
 
 import pytest
 
-from drafter.ingest.pipeline import load_plans, trim_truncated_end
-from drafter.ingest.split import cn_number, marker, split_text
-from drafter.ingest.tag import tag_kind, tag_unit, tag_year
+from drafter.ingestion.pipeline import load_plans, trim_truncated_end
+from drafter.ingestion.split import marker, split_text
+from drafter.ingestion.tag import tag_kind, tag_unit, tag_year
 from drafter.models import Plan
 
 # (unit, kind, year) per plan, in file order; script per file
@@ -159,10 +159,6 @@ def test_plan_markers(line: str, expected) -> None:
     assert marker(line) == expected
 
 
-def test_cn_numbers() -> None:
-    assert [cn_number(s) for s in ("一", "九", "十", "十二", "二十", "二十三", "7")] == [1, 9, 10, 12, 20, 23, 7]
-
-
 def test_restart_splits_only_when_the_unit_changes() -> None:
     text = "一、甲\n正文\n二、乙\n正文\n一、丙\n正文"
     assert len(split_text(text).plans) == 1
@@ -216,7 +212,7 @@ def test_other_marker_styles(line: str, expected) -> None:
 
 
 def test_collection_with_bracketed_markers(tmp_path) -> None:
-    from drafter.ingest.pipeline import plans_from_file
+    from drafter.ingestion.pipeline import plans_from_file
 
     body = "一、指导思想\n以习近平新时代中国特色社会主义思想为指导，全心全意依靠教职工办好幼儿园，组织全园教职工开展保教技能竞赛。\n"
     path = tmp_path / "kg.txt"

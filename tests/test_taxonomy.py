@@ -6,9 +6,9 @@ import functools
 
 import pytest
 
-from drafter.ingest.pipeline import load_plans
-from drafter.ingest.segment import segment
-from drafter.ingest.taxonomy import CanonicalSection, label_sections, load_taxonomy, section_stats
+from drafter.ingestion.pipeline import load_plans
+from drafter.ingestion.segment import segment
+from drafter.domain.taxonomy import CanonicalSection, label_sections, load_taxonomy, section_stats
 from drafter.models import Plan
 
 REQUIRED_IDS = [

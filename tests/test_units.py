@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from drafter.draft.units import foreign_names, list_units, load_profile
+from drafter.domain.units import foreign_names, list_units, load_profile
 from drafter.errors import UnknownUnitError
 
 DRAFTING = ["kindergarten", "primary_school", "middle_school", "university", "hospital", "enterprise",

@@ -13,6 +13,7 @@ import sys
 import typer
 
 from drafter.cli import _common
+from drafter.config import debug_enabled
 
 app = typer.Typer(
     name="drafter",
@@ -23,15 +24,25 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# Command modules register themselves on ``app``.
-from drafter.cli import corpus_cmds  # noqa: E402,F401
 
-for _optional in ("draft_cmds", "eval_cmds"):
-    try:
-        __import__(f"drafter.cli.{_optional}")
-    except ModuleNotFoundError as exc:  # a stage not built yet
-        if exc.name != f"drafter.cli.{_optional}":
-            raise
+
+def _version(value: bool) -> None:
+    if value:
+        from drafter import __version__
+
+        typer.echo(f"drafter {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Draft Chinese trade-union annual work plans (工会工作计划) from a corpus of real plans."""
+
+
+# Command modules register themselves on ``app``.
+from drafter.cli import corpus_cmds, draft_cmds, eval_cmds  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,4 +51,6 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="drafter", standalone_mode=True)
     except _common.HANDLED as exc:  # pragma: no cover - exercised through subprocess tests
+        if debug_enabled():
+            raise  # DRAFTER_DEBUG=1: the whole traceback
         sys.exit(_common.report_error(exc))

@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import sys
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -59,6 +60,11 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def user_path(text: str) -> Path:
+    """A path the user typed: ``~`` expanded."""
+    return Path(os.path.expanduser(text))
 
 
 def info(message: str) -> None:

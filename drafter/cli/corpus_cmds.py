@@ -110,7 +110,7 @@ def sections(
 ) -> None:
     """Show the canonical section taxonomy (data file), and with --stats the corpus evidence behind it."""
     from drafter.cli._table import render
-    from drafter.ingest.taxonomy import load_taxonomy, section_stats
+    from drafter.domain.taxonomy import load_taxonomy, section_stats
 
     taxonomy = load_taxonomy()
     if not stats:

@@ -1,4 +1,4 @@
-"""CLI commands of the draft stage: write, outline, units."""
+"""CLI commands of the draft stage: write, outline, facts, units."""
 
 from __future__ import annotations
 
@@ -10,103 +10,127 @@ from typing import Optional
 import typer
 
 from drafter.cli import app
-from drafter.cli._common import ChromaUrlOpt, IndexOpt, JsonOpt, Progress, handle_errors, info
-from drafter.errors import InputError
+from drafter.cli._common import ChromaUrlOpt, IndexOpt, JsonOpt, Progress, handle_errors, info, user_path
+from drafter.errors import InputError, ModelError, OutputExistsError
 
 UnitOpt = typer.Option(..., "--unit", "-u", help="Unit type: kindergarten, hospital … or 幼儿园, 医院 (see `drafter units`).")
-YearOpt = typer.Option(..., "--year", "-y", help="Plan year (2000–2100).", show_default=False)
+YearOpt = typer.Option(..., "--year", "-y", help="Plan year (2000–2099).", show_default=False)
 NameOpt = typer.Option(None, "--name", help="The unit's name for the title, e.g. 阳光幼儿园.", show_default=False)
-BriefOpt = typer.Option("", "--brief", help="This year's asks, e.g. 今年重点：教职工心理健康、筹建职工之家.", show_default=False)
+BriefOpt = typer.Option("", "--brief", help="This year's asks, e.g. 今年重点：教职工心理健康、筹建职工之家 (or @file).",
+                        show_default=False)
+FactsOpt = typer.Option(None, "--facts", help="The unit's facts (YAML from `drafter facts --unit U`).", show_default=False)
+FORMATS = ("md", "txt", "docx")
 
 
-def _brief_text(brief: str) -> str:
-    """--brief @file reads the brief from a file."""
-    if brief.startswith("@"):
-        p = Path(brief[1:])
+def brief_text(brief: str) -> str:
+    """--brief @file reads the brief from a file (UTF-8 or GB18030 text)."""
+    if not brief.startswith("@"):
+        return brief
+    p = user_path(brief[1:])
+    try:
+        data = p.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"brief file {str(p)!r} is a folder: give a text file after @") from None
+    except OSError:
+        raise InputError(f"brief file {str(p)!r} cannot be read: check the path after @") from None
+    if b"\x00" in data[:4096]:
+        raise InputError(f"brief file {str(p)!r} is not text: give a .txt file after @")
+    for enc in ("utf-8-sig", "gb18030"):
         try:
-            return p.read_text(encoding="utf-8")
-        except OSError:
-            raise InputError(f"brief file {str(p)!r} cannot be read: check the path after @") from None
-    return brief
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"brief file {str(p)!r} is neither UTF-8 nor GB18030 text: save it as UTF-8")
+
+
+def _output(out: Path | None, fmt: str | None, force: bool) -> tuple[Path | None, str]:
+    """Where the plan goes and in which format; checked before any work is done."""
+    from drafter.draft.draft import format_for
+
+    if fmt is not None:
+        fmt = fmt.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise InputError(f"unknown format {fmt!r}: use md, txt or docx")
+    if out is None:
+        if fmt == "docx":
+            raise InputError("--format docx needs --out FILE.docx (a Word file cannot go to the terminal)")
+        return None, fmt or "md"
+    out = user_path(str(out))
+    fmt = format_for(out, fmt)
+    if out.is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name such as {out / ('计划.' + fmt)}")
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} already exists: pass --force to overwrite it, or choose another --out")
+    return out, fmt
 
 
 @app.command()
 @handle_errors
 def write(
     unit: Optional[str] = typer.Option(None, "--unit", "-u", help="Unit type: kindergarten, hospital … or 幼儿园, 医院 (see `drafter units`)."),
-    year: Optional[int] = typer.Option(None, "--year", "-y", help="Plan year (2000–2100).", show_default=False),
+    year: Optional[int] = typer.Option(None, "--year", "-y", help="Plan year (2000–2099).", show_default=False),
     name: Optional[str] = NameOpt,
     brief: str = BriefOpt,
+    facts: Optional[Path] = FactsOpt,
     outline: Optional[Path] = typer.Option(None, "--outline", help="Draft from an (edited) outline file made by `drafter outline`."),
     provider: str = typer.Option("auto", "--provider", help="auto (openai when OPENAI_API_KEY/OPENAI_BASE_URL is set), offline or openai."),
-    model: Optional[str] = typer.Option(None, "--model", help="Chat model name (default: $DRAFTER_MODEL).", show_default=False),
+    model: Optional[str] = typer.Option(None, "--model", help="Chat model name (default: $DRAFTER_MODEL, else gpt-4o-mini).", show_default=False),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).", show_default=False),
     api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (default: $OPENAI_API_KEY).", show_default=False),
     temperature: Optional[float] = typer.Option(None, "--temperature", help="Sampling temperature for the model.", show_default=False),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds per model request.", show_default=False),
     max_retries: Optional[int] = typer.Option(None, "--max-retries", help="Retries per model request.", show_default=False),
-    fmt: str = typer.Option("md", "--format", "-f", help="md or docx (docx needs --out)."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md, txt or docx (default: from the --out suffix, else md).", show_default=False),
     script: str = typer.Option("simplified", "--script", help="simplified or traditional."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the plan to this file instead of stdout.", show_default=False),
-    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the plan to this file (.md, .txt or .docx) instead of stdout.", show_default=False),
+    sources: Optional[Path] = typer.Option(None, "--sources", help="Also write where each item came from to this Markdown file.", show_default=False),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out (and --sources) if they exist."),
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=32, help="Sections drafted at once."),
     index: Optional[Path] = IndexOpt,
     chroma_url: Optional[str] = ChromaUrlOpt,
 ) -> None:
     """Draft a plan for a unit and year (or from an outline file) and print it or save it."""
-    from drafter.draft.writers import choose_provider, describe
+    from drafter.draft.drafter import Drafter
+    from drafter.draft.writers import describe
 
-    fmt = fmt.lower().lstrip(".")
-    if fmt not in ("md", "docx"):
-        raise InputError(f"unknown format {fmt!r}: use md or docx")
-    if script not in ("simplified", "traditional"):
-        raise InputError(f"unknown script {script!r}: use simplified or traditional")
-    if fmt == "docx" and out is None:
-        raise InputError("--format docx needs --out FILE.docx (a Word file cannot go to the terminal)")
+    out_path, out_fmt = _output(out, fmt, force)
+    sources_path = None
+    if sources is not None:
+        sources_path, _ = _output(sources, "md", force)
     if outline is None and (unit is None or year is None):
         raise InputError("give --unit and --year (e.g. --unit kindergarten --year 2024), or --outline FILE")
-    if out is not None:
-        if fmt == "docx" and out.suffix.lower() != ".docx":
-            out = out.with_suffix(".docx")
-        if out.exists() and not force:
-            from drafter.errors import OutputExistsError
-
-            raise OutputExistsError(f"{out} already exists: pass --force to overwrite it, or choose another --out")
-    # Validate the cheap things before touching the index.
-    from drafter.draft.era import check_year
-    from drafter.draft.units import load_profile
-
-    if outline is None:
-        load_profile(unit)  # type: ignore[arg-type]
-        check_year(year)
-    else:
-        from drafter.draft.outline import load_outline
-
-        outline_obj = load_outline(outline)
-    chosen = choose_provider(provider, api_key=api_key, base_url=base_url)
-    info(describe(chosen))
-
-    from drafter.draft.drafter import Drafter
-
-    progress = Progress("drafting")
-    drafter = Drafter(index=index, chroma_url=chroma_url, provider=chosen, model=model, base_url=base_url,
-                      api_key=api_key, max_concurrency=concurrency, progress=progress, warn=info,
+    drafter = Drafter(index=user_path(str(index)) if index else None, chroma_url=chroma_url, provider=provider,
+                      model=model, base_url=base_url, api_key=api_key, max_concurrency=concurrency, warn=info,
                       temperature=temperature, timeout=timeout, max_retries=max_retries)
+    # Everything cheap is checked before the index or a model is touched.
+    request, plan = drafter.request(unit, year, brief=brief_text(brief), name=name,
+                                    outline=user_path(str(outline)) if outline else None, script=script,
+                                    facts=user_path(str(facts)) if facts else None)
+    info(describe(drafter.writer, api_key=api_key, base_url=base_url))
+    progress = Progress("drafting")
+    drafter.progress = progress
+    import asyncio
+
     try:
-        draft = drafter.write(unit, year, brief=_brief_text(brief), name=name,
-                              outline=outline_obj if outline is not None else None, script=script)
+        draft = asyncio.run(drafter.draft(request, plan))
     finally:
         progress.close()
         drafter.close()
-    if out is not None:
-        path = draft.save(out, force=force)
+    if out_path is not None:
+        path = draft.save(out_path, force=force, fmt=out_fmt)
         info(f"drafter: wrote {path}")
     else:
-        sys.stdout.write(draft.markdown)
+        sys.stdout.write(draft.text(out_fmt))
         sys.stdout.flush()
-    if draft.failed:
-        from drafter.errors import ModelError
+    if sources_path is not None:
+        from drafter.fileio import save_text
 
+        save_text(sources_path, draft.sources_markdown, force=force)
+        info(f"drafter: wrote the sources to {sources_path}")
+    if draft.unfilled:
+        info("drafter: facts to fill in (【待填：…】 in the plan): " + "、".join(draft.unfilled)
+             + "; give them with --facts (see `drafter facts`)")
+    if draft.failed:
         causes = "；".join(dict.fromkeys(s.error for s in draft.sections if s.error))
         raise ModelError(f"{len(draft.failed)} section(s) failed and were left out: {'、'.join(draft.failed)} "
                          f"({causes}); run again (answers already drafted are cached) or use --provider offline")
@@ -124,11 +148,12 @@ def outline_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Print (or save) the editable outline a draft would follow."""
-    from drafter.draft.outline import outline_to_yaml, plan_outline, save_outline
+    from drafter.draft.outline import plan_outline
+    from drafter.draft.outline_file import outline_to_yaml, save_outline
 
-    o = plan_outline(unit, year, _brief_text(brief), name)
+    o = plan_outline(unit, year, brief_text(brief), name)
     if out is not None:
-        path = save_outline(o, out, force=force)
+        path = save_outline(o, user_path(str(out)), force=force)
         info(f"drafter: wrote {path}; edit it, then run: drafter write --outline {path}")
     elif as_json:
         typer.echo(json.dumps(o.to_dict(), ensure_ascii=False, indent=2))
@@ -138,9 +163,30 @@ def outline_cmd(
 
 @app.command()
 @handle_errors
+def facts(
+    unit: str = UnitOpt,
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the template here instead of stdout.", show_default=False),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+) -> None:
+    """Print the template of a unit's facts (人数, 工会主席, 经费…) to fill in for `write --facts`."""
+    from drafter.domain.facts import facts_template
+    from drafter.domain.units import load_profile
+
+    text = facts_template(load_profile(unit).id)
+    if out is not None:
+        from drafter.fileio import save_text
+
+        path = save_text(user_path(str(out)), text, force=force)
+        info(f"drafter: wrote {path}; fill it in, then run: drafter write --unit {unit} --year … --facts {path}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+@handle_errors
 def units(as_json: bool = JsonOpt) -> None:
     """List the unit types drafter can write plans for, with their own words."""
-    from drafter.draft.units import list_units
+    from drafter.domain.units import list_units
 
     profiles = list_units()
     if as_json:
@@ -148,7 +194,5 @@ def units(as_json: bool = JsonOpt) -> None:
         return
     from drafter.cli._table import render
 
-    rows = [(p.id, p.name, p.staff, p.congress, p.openness, p.ethics, "、".join(p.aliases[:3])) for p in profiles]
+    rows = [(p.id, p.name, p.staff, p.congress, p.openness, p.ethics, "、".join(p.aliases)) for p in profiles]
     typer.echo(render(["id", "name", "staff", "congress", "openness", "ethics", "aliases"], rows))
-
-

@@ -1,36 +1,34 @@
 """The writer interface: one small class per way of writing a section.
 
-A writer turns a :class:`SectionRequest` (the brief, the whole outline, the section
-to write and the passages retrieved for it) into a :class:`drafter.models.SectionDraft`.
-``awrite`` has a default that runs ``write`` in a thread; writers with real async
-I/O (the OpenAI-compatible one) override it. Writers are chosen from the plain
-mapping in :mod:`drafter.draft.writers`.
+A writer turns a :class:`SectionRequest` (the resolved draft request, the whole outline, the
+section to write, the items planned for it and the passages retrieved for it) into a
+:class:`drafter.models.SectionDraft`. ``awrite`` has a default that runs ``write`` in a
+thread; writers with real async I/O (the OpenAI-compatible one) override it. Writers are
+chosen from the plain mapping in :mod:`drafter.draft.writers`.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
 
-from drafter.models import Brief, Outline, OutlineSection, Passage, SectionDraft
+from drafter.domain.request import DraftRequest
+from drafter.models import Item, Outline, OutlineSection, Passage, SectionDraft
 
 
 @dataclass
 class SectionRequest:
     """Everything a writer needs for one section.
 
-    ``profile`` is the unit's drafting profile (drafter.draft.units.UnitProfile);
-    ``era`` is the political framing current for the year (drafter.draft.era.Era).
+    ``items`` are the section's planned items (catalogue, the year's own, the asks'): the
+    offline composer drafts from them, the model writer receives them as deliverables.
     """
 
-    brief: Brief
+    request: DraftRequest
     outline: Outline
     section: OutlineSection
-    passages: list[Passage]
-    profile: Any
-    era: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    items: list[Item] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
 
 
 class Writer:
@@ -43,6 +41,18 @@ class Writer:
 
     async def awrite(self, request: SectionRequest) -> SectionDraft:
         return await asyncio.to_thread(self.write, request)
+
+    def needs_passages(self, planned: int) -> bool:
+        """Whether the writer uses retrieved passages for a section with ``planned`` planned items."""
+        return True
+
+    def usage(self) -> dict[str, int]:
+        """Requests and tokens used so far (a model writer's; empty for the offline composer)."""
+        return {}
+
+    def describe(self) -> str:
+        """What the CLI says on stderr about this writer (never a key)."""
+        return f"drafter: writing with {self.name}"
 
     def close(self) -> None:
         """Release clients or connections (optional)."""

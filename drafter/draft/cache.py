@@ -3,7 +3,8 @@
 One JSON file per answer under ``<cache dir>/answers/<k[:2]>/<k>.json`` (default
 ``drafter.config.default_cache_dir()``, which honours ``DRAFTER_CACHE_DIR``). The key
 ``k`` is the sha256 of the model name, base URL, temperature and chat messages; the API
-key is never part of the key nor of the file. Files are written atomically (a temporary
+key is never part of the key nor of the file (the file names the endpoint without any user,
+password or query string of its URL). Files are written atomically (a temporary
 file in the same folder, then ``os.replace``), so parallel writers and interrupted runs
 never leave a half-written answer; an unreadable file is treated as a miss.
 """
@@ -17,12 +18,27 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from drafter.fileio import write_atomic
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+def display_url(base_url: str | None) -> str:
+    """The endpoint as shown to people and written to a cache file: no user, password or query string.
+
+    A proxy's URL may carry a credential (``https://user:sk-…@host/v1``, ``…/v1?key=…``); only the
+    cache key (a hash) sees the whole URL.
+    """
+    url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return url.split("?", 1)[0]
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", "")).rstrip("/")
 
 
 def default_answers_dir() -> Path:
@@ -83,7 +99,7 @@ class AnswerCache:
         record = {
             "key": key,
             "model": model,
-            "base_url": (base_url or DEFAULT_BASE_URL).rstrip("/"),
+            "base_url": display_url(base_url),
             "temperature": temperature,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "usage": usage or {},
@@ -95,6 +111,17 @@ class AnswerCache:
         except OSError as exc:
             log.warning("could not cache the answer in %s: %s", path.parent, exc)
         return path
+
+    def delete(self, key: str) -> bool:
+        """Forget one answer (one the caller found unusable); True when there was one."""
+        try:
+            self.path(key).unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            log.warning("could not remove the cached answer %s: %s", self.path(key), exc)
+            return False
+        return True
 
     def clear(self) -> int:
         """Delete every cached answer; returns how many were removed."""

@@ -1,4 +1,4 @@
-"""The :class:`Draft`: a drafted plan with its brief, outline, sections and provenance."""
+"""The :class:`Draft`: a drafted plan with its request, outline, sections, 落款 and provenance."""
 
 from __future__ import annotations
 
@@ -6,46 +6,76 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drafter.domain.facts import unfilled_in
+from drafter.domain.request import DraftRequest
+from drafter.domain.script import to_traditional
+from drafter.draft.assemble import render, render_sources
 from drafter.errors import InputError
-from drafter.models import Brief, Outline, SectionDraft
+from drafter.fileio import save_text
+from drafter.models import Outline, SectionDraft
 
 FORMATS = {".md": "md", ".markdown": "md", ".txt": "txt", ".docx": "docx"}
+
+
+def format_for(path: Path, fmt: str | None = None) -> str:
+    """The format a path is written in: its suffix decides; a different ``fmt`` is an error."""
+    by_suffix = FORMATS.get(path.suffix.lower())
+    if by_suffix is None:
+        raise InputError(f"cannot save as {path.suffix or 'a file without suffix'!r}: use .md, .txt or .docx")
+    if fmt is not None and fmt != by_suffix:
+        raise InputError(f"--format {fmt} does not match {path.name} (a .{by_suffix} file): "
+                         f"name the file .{fmt} or drop --format")
+    return by_suffix
 
 
 @dataclass
 class Draft:
     """A drafted plan. ``markdown`` renders it; ``save`` writes .md/.txt/.docx atomically.
 
-    ``failed`` names the sections whose writer failed (their bodies are left out);
-    ``plan_titles`` maps the corpus plan ids the sections drew on to their titles.
+    ``failed`` names the sections whose writer failed (their bodies are left out); ``unfilled``
+    lists the facts the plan still needs (each shown as 【待填：…】 in the text); ``closing`` is the
+    落款 (union name, date). ``plan_titles`` maps the corpus plan ids the sections drew on to
+    their titles.
     """
 
-    brief: Brief
+    request: DraftRequest
     outline: Outline
     title: str
     sections: list[SectionDraft] = field(default_factory=list)
-    schedule: list[dict[str, Any]] = field(default_factory=list)
     writer: str = ""
     failed: list[str] = field(default_factory=list)
     preamble: str = ""
+    closing: list[str] = field(default_factory=list)
     plan_titles: dict[str, str] = field(default_factory=dict)
-    script: str = "simplified"
+    usage: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def script(self) -> str:
+        return self.request.script
+
+    @property
+    def unfilled(self) -> list[str]:
+        """The facts the plan still needs: every 【待填：…】 in it, in order, each once."""
+        return unfilled_in(render(self))
 
     @property
     def sources(self) -> dict[str, list[tuple[str, str]]]:
-        """Per section id, the (plan id, title) pairs it drew on."""
+        """Per section id, the (corpus plan id, title) pairs it drew on."""
         return {s.id: [(pid, self.plan_titles.get(pid, "")) for pid in s.sources] for s in self.sections if s.sources}
+
+    def text(self, markup: str = "md") -> str:
+        """The plan as Markdown (``md``) or plain text (``txt``), in the draft's script."""
+        out = render(self, markup=markup)
+        return to_traditional(out) if self.script == "traditional" else out
 
     @property
     def markdown(self) -> str:
-        from drafter.draft.assemble import render_markdown
+        return self.text("md")
 
-        text = render_markdown(self)
-        if self.script == "traditional":
-            from drafter.draft.export import to_traditional
-
-            text = to_traditional(text)
-        return text
+    @property
+    def sources_markdown(self) -> str:
+        """Where each item came from, for the drafter (not part of the plan)."""
+        return render_sources(self)
 
     def _repr_markdown_(self) -> str:
         return self.markdown
@@ -53,31 +83,39 @@ class Draft:
     def __str__(self) -> str:
         return self.markdown
 
-    def save(self, path: str | Path, *, force: bool = False) -> Path:
-        """Write the plan by suffix (.md/.markdown/.txt Markdown text, .docx Word); OutputExistsError unless force."""
-        from drafter.draft.assemble import atomic_write
-
-        p = Path(path)
-        fmt = FORMATS.get(p.suffix.lower())
-        if fmt is None:
-            raise InputError(f"cannot save as {p.suffix or 'a file without suffix'!r}: use .md, .txt or .docx")
+    def render_as(self, fmt: str) -> str | bytes:
+        """The plan in a format: ``md`` or ``txt`` text, or ``docx`` bytes."""
         if fmt == "docx":
             from drafter.draft.export import docx_bytes
 
-            return atomic_write(p, docx_bytes(self.markdown, self.script), force=force)
-        return atomic_write(p, self.markdown, force=force)
+            closing = [to_traditional(x) for x in self.closing] if self.script == "traditional" else self.closing
+            return docx_bytes(self.markdown, self.script, closing)
+        return self.text(fmt)
+
+    def save(self, path: str | Path, *, force: bool = False, fmt: str | None = None) -> Path:
+        """Write the plan by suffix (.md/.markdown Markdown, .txt plain text, .docx Word); OutputExistsError unless force."""
+        p = Path(path).expanduser()
+        return save_text(p, self.render_as(format_for(p, fmt)), force=force)
 
     def to_dict(self) -> dict[str, Any]:
+        r = self.request
         return {
             "title": self.title,
-            "brief": self.brief.to_dict(),
+            "unit": r.unit.id,
+            "year": r.year,
+            "name": r.name,
+            "brief": r.brief,
+            "asks": list(r.asks),
+            "facts": r.facts.to_dict(),
             "outline": self.outline.to_dict(),
             "preamble": self.preamble,
             "sections": [s.to_dict() for s in self.sections],
-            "schedule": self.schedule,
+            "closing": list(self.closing),
             "writer": self.writer,
             "failed": list(self.failed),
+            "unfilled": self.unfilled,
             "sources": {k: [list(x) for x in v] for k, v in self.sources.items()},
             "script": self.script,
+            "usage": dict(self.usage),
             "markdown": self.markdown,
         }

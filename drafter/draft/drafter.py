@@ -1,4 +1,4 @@
-"""The :class:`Drafter` API: outline → retrieve → write (concurrently) → assemble, in one call.
+"""The :class:`Drafter` API: request → outline → planned items → sections → document pass, in one call.
 
     from drafter import Drafter
     draft = Drafter().write("kindergarten", 2024, brief="今年重点：教职工心理健康、筹建职工之家")
@@ -12,20 +12,66 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from drafter.config import IndexConfig
+from drafter.domain import sections
+from drafter.domain.facts import Facts
+from drafter.domain.request import DraftRequest, build_request
+from drafter.draft import compose, document
+from drafter.draft.assemble import preamble
+from drafter.draft.base import Writer
+from drafter.draft.content import plan_items
 from drafter.draft.draft import Draft
+from drafter.draft.outline import outline_for
+from drafter.draft.outline_file import load_outline
+from drafter.draft.writers import choose_provider, make_writer
 from drafter.errors import InputError
-from drafter.models import Outline
+from drafter.models import Item, Outline, SectionDraft
 
 log = logging.getLogger(__name__)
 
 Warn = Callable[[str], None]
+FactsArg = Facts | Mapping[str, Any] | str | os.PathLike[str] | None
+
+
+def request_from_outline(outline: Outline, *, unit: str | None = None, year: int | None = None, brief: str = "",
+                         name: str | None = None, facts: FactsArg = None, script: str = "simplified",
+                         warn: Warn | None = None) -> DraftRequest:
+    """The request an (edited) outline stands for; options that contradict it are an error.
+
+    ``unit``/``year`` must agree with the outline's; a ``brief`` cannot be added to an outline (its
+    asks are already routed: edit them in the file); ``name`` replaces the outline's name and
+    title, with a warning, unless the title was edited by hand (then it is an error).
+    """
+    from drafter.domain.units import load_profile
+
+    if unit is not None and load_profile(unit).id != outline.unit:
+        raise InputError(f"--unit {unit} conflicts with the outline's unit {outline.unit}: drop --unit or edit the outline")
+    if year is not None and int(year) != outline.year:
+        raise InputError(f"--year {year} conflicts with the outline's year {outline.year}: drop --year or edit the outline")
+    if brief and brief.strip():
+        raise InputError("the outline already holds the brief and its asks: edit 'brief' and 'asks' in the outline file, "
+                         "or make a new outline with `drafter outline --brief …`")
+    b = outline.brief
+    old_name = b.name if b else None
+    if name and name.strip() and name.strip() != old_name:
+        default_title = f"{old_name or load_profile(outline.unit).name}{outline.year}年工会工作计划"
+        if outline.title != default_title:
+            raise InputError(f"--name would replace the outline's edited title {outline.title!r}: "
+                             "drop --name, or change the name and title in the outline file")
+        if warn is not None:
+            warn(f"drafter: --name {name.strip()} replaces the outline's name {old_name or '(none)'}")
+    else:
+        name = old_name
+    asks = [a for s in outline.sections for a in s.asks]
+    return build_request(outline.unit, outline.year, brief=b.text if b else "", name=name, facts=facts,
+                         script=script, asks=list(dict.fromkeys(asks)))
 
 
 class Drafter:
@@ -48,33 +94,27 @@ class Drafter:
         max_retries: int | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        from drafter.draft.writers import choose_provider
-
         self.config = index if isinstance(index, IndexConfig) else IndexConfig.resolve(index, chroma_url)
         self.provider = choose_provider(provider, api_key=api_key, base_url=base_url)
         self.writer_options: dict[str, Any] = {
             "model": model, "base_url": base_url, "api_key": api_key, "temperature": temperature,
-            "timeout": timeout, "max_retries": max_retries, "cache_dir": Path(cache_dir) if cache_dir else None,
+            "timeout": timeout, "max_retries": max_retries,
+            "cache_dir": Path(cache_dir).expanduser() if cache_dir else None,
         }
         self.max_concurrency = max_concurrency
         self.progress = progress
         self.warn = warn
         self._retriever: Any = None
-        self._writer: Any = None
+        self._writer: Writer | None = None
 
     # ------------------------------------------------------------------ parts
     @property
-    def writer_name(self) -> str:
-        return self.provider
-
-    def _get_writer(self):  # noqa: ANN202
+    def writer(self) -> Writer:
         if self._writer is None:
-            from drafter.draft.writers import make_writer
-
             self._writer = make_writer(self.provider, **self.writer_options)
         return self._writer
 
-    def _get_retriever(self):  # noqa: ANN202
+    def _get_retriever(self) -> Any:
         if self._retriever is None:
             from drafter.index.catalog import ensure_index
             from drafter.index.retrieve import Retriever
@@ -91,76 +131,93 @@ class Drafter:
             self._retriever.close()
             self._retriever = None
 
+    def __enter__(self) -> Drafter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # ------------------------------------------------------------------ public
-    def outline(self, unit: str, year: int, brief: str = "", name: str | None = None) -> Outline:
-        """The outline a draft would follow (edit it, then pass it to ``write(outline=...)``)."""
-        from drafter.draft.outline import plan_outline
-
-        return plan_outline(unit, year, brief, name)
-
-    def write(self, unit: str | None = None, year: int | None = None, brief: str = "", name: str | None = None,
-              outline: Outline | str | os.PathLike[str] | None = None, script: str = "simplified") -> Draft:
-        """Draft a plan (see :meth:`awrite`); safe to call inside a running event loop."""
-        coro_args = dict(unit=unit, year=year, brief=brief, name=name, outline=outline, script=script)
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self.awrite(**coro_args))
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafter") as pool:
-            return pool.submit(lambda: asyncio.run(self.awrite(**coro_args))).result()
-
-    async def awrite(self, unit: str | None = None, year: int | None = None, brief: str = "",
-                     name: str | None = None, outline: Outline | str | os.PathLike[str] | None = None,
-                     script: str = "simplified") -> Draft:
-        """Draft a plan for a unit and year (or from an outline object or outline file)."""
-        from drafter.draft import compose
-        from drafter.draft.assemble import preamble
-        from drafter.draft.era import era_for
-        from drafter.draft.offline_writer import dedupe_sections
-        from drafter.draft.outline import load_outline, plan_outline
-        from drafter.draft.units import load_profile
-
-        if script not in ("simplified", "traditional"):
-            raise InputError(f"unknown script {script!r}: use simplified or traditional")
+    def request(self, unit: str | None = None, year: int | None = None, brief: str = "", name: str | None = None,
+                outline: Outline | str | os.PathLike[str] | None = None, script: str = "simplified",
+                facts: FactsArg = None) -> tuple[DraftRequest, Outline]:
+        """The resolved request and the outline a draft would follow (nothing is written)."""
         if outline is None:
             if unit is None or year is None:
                 raise InputError("give a unit and a year (or an outline): e.g. write('kindergarten', 2024)")
-            outline = plan_outline(unit, year, brief, name)
-        elif not isinstance(outline, Outline):
-            outline = load_outline(outline)
-        profile = load_profile(outline.unit)
-        era = era_for(outline.year)
-        brief_obj = outline.brief
-        if brief_obj is None:
-            from drafter.models import Brief
+            req = build_request(unit, year, brief=brief, name=name, facts=facts, script=script)  # type: ignore[arg-type]
+            return req, outline_for(req)
+        loaded = outline if isinstance(outline, Outline) else load_outline(outline)
+        loaded = copy.deepcopy(loaded)  # the caller's outline is never edited
+        req = request_from_outline(loaded, unit=unit, year=year, brief=brief, name=name, facts=facts,
+                                   script=script, warn=self.warn)
+        if loaded.brief is not None and req.name != loaded.brief.name:  # --name replaced the outline's name
+            loaded.title = req.title
+            loaded.brief.name = req.name
+        return req, loaded
 
-            brief_obj = outline.brief = Brief(unit=outline.unit, year=outline.year)
-        if name and name.strip() and name.strip() != brief_obj.name:  # --name overrides the outline's
-            from drafter.draft.outline import plan_title
+    def outline(self, unit: str, year: int, brief: str = "", name: str | None = None) -> Outline:
+        """The outline a draft would follow (edit it, then pass it to ``write(outline=...)``)."""
+        return self.request(unit, year, brief=brief, name=name)[1]
 
-            brief_obj.name = name.strip()
-            outline.title = plan_title(profile, outline.year, brief_obj.name)
-        brief_obj.script = script
+    def write(self, unit: str | None = None, year: int | None = None, brief: str = "", name: str | None = None,
+              outline: Outline | str | os.PathLike[str] | None = None, script: str = "simplified",
+              facts: FactsArg = None) -> Draft:
+        """Draft a plan (see :meth:`awrite`); safe to call inside a running event loop."""
+        args = dict(unit=unit, year=year, brief=brief, name=name, outline=outline, script=script, facts=facts)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.awrite(**args))  # type: ignore[arg-type]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafter") as pool:
+            return pool.submit(lambda: asyncio.run(self.awrite(**args))).result()  # type: ignore[arg-type]
 
-        retriever = self._get_retriever() if any(s.id not in compose._NO_RETRIEVAL for s in outline.sections) else None  # noqa: SLF001
-        passages = {s.id: compose.gather_passages(retriever, outline, s, profile) for s in outline.sections}
-        writer = self._get_writer()
-        sections = await compose.write_sections(outline, writer, profile=profile, era=era, passages=passages,
-                                                max_concurrency=self.max_concurrency, progress=self.progress)
-        dedupe_sections(sections)
+    async def awrite(self, unit: str | None = None, year: int | None = None, brief: str = "",
+                     name: str | None = None, outline: Outline | str | os.PathLike[str] | None = None,
+                     script: str = "simplified", facts: FactsArg = None) -> Draft:
+        """Draft a plan for a unit and year (or from an outline object or outline file)."""
+        req, plan = self.request(unit, year, brief=brief, name=name, outline=outline, script=script, facts=facts)
+        return await self.draft(req, plan)
+
+    async def draft(self, request: DraftRequest, outline: Outline) -> Draft:
+        """Draft a resolved request along an outline: the stages in order (see the module docstring)."""
+        writer = self.writer
+        planned = plan_items(request, outline)
+        wanted = [s for s in outline.sections
+                  if compose.written_by_writer(s) and writer.needs_passages(len(planned.get(s.id, [])))]
+        retriever = self._get_retriever() if wanted else None
+        passages = {s.id: compose.gather_passages(retriever, s, request) for s in wanted}
+        written = await compose.write_sections(outline, writer, request, planned=planned, passages=passages,
+                                               max_concurrency=self.max_concurrency, progress=self.progress)
+        by_id = {s.id: s for s in written}
+        drafted: list[SectionDraft] = []
+        for s in outline.sections:
+            if s.id in by_id:
+                drafted.append(by_id[s.id])
+            elif s.id == sections.GUIDING:
+                drafted.append(SectionDraft(id=s.id, title=s.title, intro=request.era.guiding_sentence(request.unit),
+                                            writer="document", layout="prose"))
+            else:  # the schedule: built below from every section's dated items
+                drafted.append(SectionDraft(id=s.id, title=s.title, writer="document", layout="months"))
+        document.dedupe(drafted)
+        dated: list[Item] = []
+        for d in drafted:
+            if d.layout == "items":
+                # a model's items carry no months: the section's planned items stand for them
+                items = d.all_items()
+                dated += items if any(it.months for it in items) else planned.get(d.id, [])
+        for i, d in enumerate(drafted):
+            if d.layout == "months":
+                drafted[i] = document.build_schedule(request, d.title, dated)
+        document.tidy(drafted)
         titles: dict[str, str] = {}
-        if retriever is not None:
+        if retriever is not None and any(d.sources for d in drafted):
             try:
                 titles = {p.id: p.title for p in retriever.plans()}
             except Exception as exc:  # noqa: BLE001 - titles are a nicety
                 log.debug("plan titles unavailable: %s", exc)
-        from drafter.draft.calendar import schedule_for
-
-        schedule = [{"month": m, "events": [e.to_dict() for e in evs]}
-                    for m, evs in schedule_for(profile.id, outline.year, profile)]
         return Draft(
-            brief=brief_obj, outline=outline, title=outline.title, sections=sections, schedule=schedule,
-            writer=getattr(writer, "name", self.provider),
-            failed=[s.title for s in sections if s.error], preamble=preamble(profile, era, brief_obj),
-            plan_titles=titles, script=script,
+            request=request, outline=outline, title=outline.title, sections=drafted, writer=writer.name,
+            failed=[s.title for s in drafted if s.error], preamble=preamble(request),
+            closing=document.closing(request), plan_titles=titles, usage=writer.usage(),
         )

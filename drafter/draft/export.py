@@ -9,8 +9,7 @@ above), so Word's navigation pane shows the outline and ``drafter score`` reads 
 The document language is Chinese (zh-CN, or zh-TW for traditional script), so renderers
 pick Chinese glyphs and line-breaking rules; a traditional-script plan uses the GBK faces
 (宋体, 黑体, 楷体, 仿宋), since the *_GB2312 and 简体 faces have no traditional characters.
-The sources appendix, a drafting note to be deleted before issue, starts on its own page
-in a smaller size.
+The 落款 (the union's name and the date) is right-aligned under the body.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
+
+from drafter.domain.script import detect_script
 
 TITLE_FONT = "方正小标宋简体"
 H1_FONT = "黑体"
@@ -36,13 +37,6 @@ ITEM_STOP = {"simplified": "．", "traditional": "."}
 
 _MONTH = re.compile(r"^(\d{1,2}月(?:份)?[：:])(.*)$")
 _ITEM = re.compile(r"^(\d+)\.\s+(.*)$")
-
-
-def to_traditional(text: str) -> str:
-    """Simplified → traditional Chinese (see :func:`drafter.ingest.normalize.to_traditional`)."""
-    from drafter.ingest.normalize import to_traditional as convert
-
-    return convert(text)
 
 
 def _rfonts(parent, name: str) -> None:  # noqa: ANN001 - an rPr element
@@ -193,22 +187,17 @@ def _clean_properties(doc, title: str, lang: str) -> None:  # noqa: ANN001
             del pkg_rels[rid]  # the template's preview image, not this document
 
 
-def _detect_script(markdown: str) -> str:
-    from drafter.ingest.normalize import detect_script
-
-    return detect_script(markdown).value
-
-
-def build_docx(markdown: str, script: str | None = None):  # noqa: ANN201 - docx.Document
+def build_docx(markdown: str, script: str | None = None, closing: list[str] | None = None):  # noqa: ANN201
     """A python-docx Document of a plan's Markdown (as rendered by drafter.draft.assemble).
 
     ``script`` (simplified/traditional) picks the faces and language; detected from the text when None.
+    ``closing``: the 落款 lines that end the Markdown, set right-aligned under the body.
     """
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    script = script if script in FONTS else _detect_script(markdown)
+    script = script if script in FONTS else detect_script(markdown).value
     fonts, lang = FONTS[script], LANG[script]
     title_f, h1_f, h2_f, body_f = fonts
 
@@ -221,40 +210,18 @@ def build_docx(markdown: str, script: str | None = None):  # noqa: ANN201 - docx
     _page_number_footer(sec)
 
     title = ""
-    appendix = False
-    for line in markdown.splitlines():
-        line = line.rstrip()
-        if not line.strip():
-            continue
+    lines = [ln.rstrip() for ln in markdown.splitlines() if ln.strip()]
+    tail = list(closing or [])
+    body, sign = (lines[: -len(tail)], lines[-len(tail):]) if tail and lines[-len(tail):] == tail else (lines, [])
+    for line in body:
         if line.startswith("# "):
             title = title or line[2:].strip()
             p = _paragraph(doc, line[2:].strip(), title_f, 22, center=True, style="Title")
             p.paragraph_format.space_after = Pt(28)  # one blank line under the title
         elif line.startswith("## "):
-            text = line[3:].strip()
-            appendix = text.startswith("附")
-            p = _paragraph(doc, text, h1_f, 16, style="Heading 1", indent=not appendix)
-            if appendix:
-                p.paragraph_format.page_break_before = True  # a drafting note, apart from the plan
+            _paragraph(doc, line[3:].strip(), h1_f, 16, style="Heading 1")
         elif line.startswith("### "):
             _paragraph(doc, line[4:].strip(), h2_f, 16, style="Heading 2")
-        elif appendix:
-            # The sources appendix: 12 pt; a section's name, then its plan ids on their own line.
-            p = _paragraph(doc, "", body_f, 12, indent=False)
-            p.alignment = WD_ALIGN_PARAGRAPH.LEFT  # justified lines before a break would be stretched
-            p.paragraph_format.line_spacing = Pt(20)
-            p.paragraph_format.space_before = Pt(4)
-            text = line[2:].strip() if line.startswith("- ") else line.strip()
-            label, sep, refs = text.partition("：")
-            if line.startswith("- ") and sep and refs:
-                _set_font(p.add_run(label + sep), body_f, 12)
-                p.add_run().add_break()
-                _set_font(p.add_run(refs), body_f, 12)
-                p.paragraph_format.left_indent = Pt(24)
-                p.paragraph_format.first_line_indent = Pt(-24)
-            else:
-                _set_font(p.add_run(text), body_f, 12)
-                p.paragraph_format.first_line_indent = Pt(24)
         else:
             text = line[2:].strip() if line.startswith("- ") else line.strip()
             m = _ITEM.match(text)
@@ -268,12 +235,19 @@ def build_docx(markdown: str, script: str | None = None):  # noqa: ANN201 - docx
                 _set_font(p.add_run(month.group(2)), body_f, 16)
             else:
                 _paragraph(doc, text, body_f, 16)
+    for k, line in enumerate(sign):
+        # The 落款: the union's name and the date, right-aligned under the body.
+        p = _paragraph(doc, line, body_f, 16, indent=False)
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.right_indent = Pt(32)
+        if k == 0:
+            p.paragraph_format.space_before = Pt(28)
     _clean_properties(doc, title, lang)
     return doc
 
 
-def docx_bytes(markdown: str, script: str | None = None) -> bytes:
+def docx_bytes(markdown: str, script: str | None = None, closing: list[str] | None = None) -> bytes:
     """The .docx file of a plan's Markdown, as bytes (for atomic writes)."""
     buf = io.BytesIO()
-    build_docx(markdown, script).save(buf)
+    build_docx(markdown, script, closing).save(buf)
     return buf.getvalue()

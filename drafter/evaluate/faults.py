@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
+from drafter.domain.numerals import from_chinese
 from drafter.evaluate.base import (
     NGRAM_N,
     MetricResult,
@@ -77,10 +78,6 @@ def foreign_words(ctx: PlanContext) -> MetricResult:
     return MetricResult(n, reason, {"words": counts, "examples": _examples(examples)})
 
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "0": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-for _d in "0123456789":
-    _CN_DIGITS[_d] = int(_d)
 _CN_DIGIT_CLASS = "〇零○0OＯ一二三四五六七八九123456789"
 _YEAR_RE = re.compile(
     rf"(?<![0-9\d])((?:19|20)\d\d|[一二][{_CN_DIGIT_CLASS}]{{3}})"
@@ -90,12 +87,7 @@ _FUTURE_OK = re.compile(r"^\s*年?\s*(?:远景|目标|规划|前|以前|之前|�
 
 
 def _year_value(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
-    try:
-        return int("".join(str(_CN_DIGITS[c]) for c in token))
-    except KeyError:
-        return None
+    return from_chinese(token)
 
 
 def wrong_years(ctx: PlanContext) -> MetricResult:

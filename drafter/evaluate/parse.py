@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drafter.domain.script import detect_script
+from drafter.domain.script import to_simplified as convert_to_simplified
 from drafter.errors import InputError
 from drafter.models import Section
 
@@ -89,7 +91,7 @@ def _looks_like_path(value: str) -> bool:
 
 def _read_text(path: Path) -> str:
     """A text file in any common Chinese encoding (the ingest stage's decoder)."""
-    from drafter.ingest.load import decode_bytes
+    from drafter.ingestion.load import decode_bytes
 
     try:
         data = path.read_bytes()
@@ -135,12 +137,8 @@ def _read_docx(path: Path) -> str:
 
 def to_simplified(text: str) -> tuple[str, str]:
     """Convert traditional-script text to simplified; return ``(text, original_script)``."""
-    from drafter.ingest.normalize import to_simplified as t2s
-
-    converted = t2s(text)
-    changed = sum(1 for a, b in zip(text, converted) if a != b)
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") or 1
-    return (converted, "traditional") if changed / han > 0.02 else (text, "simplified")
+    script = detect_script(text).value
+    return (convert_to_simplified(text), "traditional") if script == "traditional" else (text, "simplified")
 
 
 def parse_plan(source: str | Path) -> ParsedPlan:
@@ -218,7 +216,7 @@ def parse_text(text: str) -> tuple[str, list[Section], str]:
     title = ""
     if lines and len(lines[0]) <= 40 and re.search(r"计划|规划|要点|安排|总结|方案", lines[0]):
         title = lines[0]
-    from drafter.ingest.segment import segment
+    from drafter.ingestion.segment import segment
 
     sections = list(segment(text))
     return title, sections, text
@@ -226,6 +224,6 @@ def parse_text(text: str) -> tuple[str, list[Section], str]:
 
 def label_sections(sections: list[Section]) -> None:
     """Give each section its canonical plan-section id (own label, else the nearest labelled ancestor's)."""
-    from drafter.ingest.taxonomy import label_sections as label
+    from drafter.domain.taxonomy import label_sections as label
 
     label(sections, kind="plan")

@@ -22,13 +22,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from drafter.domain.kinds import PLAN_KINDS
 from drafter.evaluate.metrics import MIN_BODY_CHARS, NGRAM_N, normalize_for_ngrams
 from drafter.models import Plan
 
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
-PLAN_KINDS = ("plan", "summary_and_plan")
 # How much the nearest units count (first, second, third) next to the unit's own plans,
 # how many pseudo-plans the prior is worth, and the least weight a section needs to be expected.
 NEIGHBOUR_WEIGHTS = (0.5, 0.25, 0.125)
@@ -95,7 +95,7 @@ class Reference:
 
 def _nearest(unit: str) -> list[str]:
     try:
-        from drafter.draft.units import load_profile
+        from drafter.domain.units import load_profile
 
         return list(load_profile(unit).nearest)
     except Exception:  # no drafting profile (school, other) or the draft stage missing
@@ -127,7 +127,7 @@ def _taxonomy_prior(ref: "Reference", unit: str) -> dict[str, float]:
 
 def plan_sections() -> list[Any]:
     """Canonical sections that belong in a plan (summary-only ones dropped), in usual order."""
-    from drafter.ingest.taxonomy import load_taxonomy
+    from drafter.domain.taxonomy import load_taxonomy
 
     out = []
     for s in load_taxonomy().sections:
@@ -192,8 +192,8 @@ def _fingerprint() -> str:
         if path.exists():
             h.update(path.name.encode())
             h.update(path.read_bytes())
-    modules = ("drafter.evaluate.base", "drafter.evaluate.reference", "drafter.ingest.segment",
-               "drafter.ingest.tag", "drafter.ingest.taxonomy", "drafter.ingest.split")
+    modules = ("drafter.evaluate.base", "drafter.evaluate.reference", "drafter.ingestion.segment",
+               "drafter.ingestion.tag", "drafter.domain.taxonomy", "drafter.ingestion.split")
     for mod in modules:
         try:
             import importlib.util
@@ -210,7 +210,7 @@ def _fingerprint() -> str:
 @functools.lru_cache(maxsize=1)
 def corpus_plans() -> tuple[Plan, ...]:
     """The built-in corpus's plans, parsed by the ingest stage (once per process)."""
-    from drafter.ingest.pipeline import load_plans
+    from drafter.ingestion.pipeline import load_plans
 
     return tuple(load_plans())
 

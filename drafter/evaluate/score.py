@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drafter.domain.brief import clean_brief, parse_asks
 from drafter.evaluate.metrics import METRICS, MetricResult, PlanContext, format_value, saturate, top_level
 from drafter.evaluate.parse import ParsedPlan, parse_plan
 
@@ -112,42 +113,14 @@ class ScoreReport:
         return "\n".join(lines)
 
 
-_ASK_RE = re.compile(r"(?:今年|本年度?|明年|本学期|全年)?(?:的)?(?:工作)?(?:重点(?:工作)?|要点|要求|重点是|突出|希望)\s*(?:是|为|有)?\s*[：:]\s*([^。；;\n]+)")
-_ASK_SPLIT = re.compile(r"[、，,；;/]|以及|和(?=[^谐睦])|及(?!时)")
-
-
-def parse_asks(brief: str) -> list[str]:
-    """The brief's specific asks: 今年重点：教职工心理健康、筹建职工之家 → [教职工心理健康, 筹建职工之家].
-
-    Uses the outline's parser when the draft stage provides one, so the two agree.
-    """
-    if not brief or not brief.strip():
-        return []
-    try:
-        from drafter.draft import outline as _outline
-
-        fn = getattr(_outline, "parse_asks", None)
-        if fn is not None:
-            return [str(a) for a in fn(brief)]
-    except ImportError:
-        pass
-    asks: list[str] = []
-    for m in _ASK_RE.finditer(brief):
-        for part in _ASK_SPLIT.split(m.group(1)):
-            part = part.strip(" 　。．.！!")
-            if len(part) >= 2 and part not in asks:
-                asks.append(part)
-    return asks
-
-
 def _infer(
     text: str, unit: str | None, year: int | None, title: str = ""
 ) -> tuple[str | None, int | None, str, list[str], dict[str, dict[str, Any]]]:
-    from drafter.ingest import tag
+    from drafter.ingestion import tag
 
     inferred: dict[str, dict[str, Any]] = {}
     if unit:
-        from drafter.units import resolve_unit
+        from drafter.domain.units import resolve_unit
 
         unit = resolve_unit(unit)
         inferred["unit"] = {"inferred": False, "evidence": []}
@@ -169,7 +142,7 @@ def _unit_words(unit: str | None) -> list[str]:
     if not unit:
         return []
     try:
-        from drafter.draft.units import foreign_names, load_profile
+        from drafter.domain.units import foreign_names, load_profile
 
         # one-character entries (院, 校) filter the composer's borrowed items; to a reader
         # they are ordinary characters, so only words of two or more characters count here
@@ -185,7 +158,7 @@ def _stale(year: int | None) -> tuple[list[str], re.Pattern[str] | None]:
     if not year:
         return [], None
     try:
-        from drafter.draft.era import stale_regex, stale_terms
+        from drafter.domain.era import stale_regex, stale_terms
 
         return stale_terms(year), stale_regex(year)
     except ImportError:
@@ -197,7 +170,7 @@ def _stale(year: int | None) -> tuple[list[str], re.Pattern[str] | None]:
 
 def _boilerplate_finder():
     try:
-        from drafter.ingest.clean import find_boilerplate
+        from drafter.ingestion.clean import find_boilerplate
     except ImportError:
         return None
     return find_boilerplate
@@ -281,7 +254,7 @@ def score(
     parsed = parse_plan(markdown if isinstance(markdown, str) else source)
     unit, year, tagged_kind, evidence, inferred = _infer(parsed.text, unit, year, parsed.title)
     kind = kind or tagged_kind
-    asks = parse_asks(brief)
+    asks = parse_asks(clean_brief(brief))
     ctx = build_context(parsed, unit=unit, year=year, kind=kind, kind_evidence=evidence, asks=asks,
                         reference=reference, exclude_plans=exclude_plans)
     names = list(metrics) if metrics else list(METRICS)

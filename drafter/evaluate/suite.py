@@ -6,8 +6,6 @@ the drafts with :func:`drafter.evaluate.score.score`:
 
 * ``offline`` — ``Drafter(writer="offline")``, always;
 * ``openai`` — ``Drafter(writer="openai")``, when a model is configured and the provider allows;
-* ``naive`` — the same model drafting the whole plan in one go from one retrieval
-  (``render_whole_plan_prompt``), only when a model is configured;
 * ``reference`` — every union plan of the built-in corpus, scored as written (human reference).
 
 It writes report.json, report.md and coverage.png (:mod:`drafter.evaluate.report`),
@@ -27,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from drafter.domain.kinds import PLAN_KINDS
 from drafter.errors import ConfigError, DrafterError, InputError, ThresholdError
 
 log = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 Warn = Callable[[str], None]
 PROVIDERS = ("offline", "openai", "auto")
-DRAFT_SYSTEMS = ("offline", "openai", "naive")
+DRAFT_SYSTEMS = ("offline", "openai")
 SCRIPTS = ("simplified", "traditional")
 
 
@@ -84,7 +83,7 @@ def _yaml(path: Path) -> Any:
 
 def load_suite(path: str | Path | None = None) -> Suite:
     """Read and check a suite file (InputError names the file and the bad brief)."""
-    from drafter.units import resolve_unit
+    from drafter.domain.units import resolve_unit
 
     p = Path(path).expanduser() if path else default_suite_path()
     data = _yaml(p)
@@ -235,24 +234,6 @@ def _write_draft(drafter: Any, b: SuiteBrief) -> str:
     return draft.markdown
 
 
-def _naive_markdown(b: SuiteBrief, writer: Any, config: Any) -> str:
-    """The naive baseline: retrieve once for the whole brief, then one prompt for the whole plan."""
-    from drafter.draft.era import era_for
-    from drafter.draft.outline import plan_outline
-    from drafter.draft.prompting import render_whole_plan_prompt
-    from drafter.draft.units import load_profile
-    from drafter.index.retrieve import search
-    from drafter.models import Brief
-
-    profile = load_profile(b.unit)
-    outline = plan_outline(b.unit, b.year, b.brief, b.name)
-    brief = outline.brief or Brief(unit=b.unit, year=b.year, name=b.name, text=b.brief, script=b.script)
-    query = f"{profile.name}工会工作计划 {b.brief}".strip()
-    passages = search(query, unit=b.unit, k=12, config=config)
-    messages = render_whole_plan_prompt(brief, outline, passages, profile, era_for(b.year))
-    return writer.complete(messages)
-
-
 # --------------------------------------------------------------------------- aggregation
 
 
@@ -330,12 +311,12 @@ def _systems(provider: str) -> list[str]:
             raise ConfigError("--provider openai needs a model: set OPENAI_API_KEY (and OPENAI_BASE_URL/DRAFTER_MODEL "
                               "for other servers), or use --provider offline")
         return ["offline"]
-    return ["offline", "openai", "naive"]
+    return ["offline", "openai"]
 
 
 def _reference_rows(progress: Progress | None, warn: Warn | None) -> list[dict[str, Any]]:
     """Every union plan of the built-in corpus, scored as written (its own text excluded from copying)."""
-    from drafter.evaluate.reference import PLAN_KINDS, corpus_plans
+    from drafter.evaluate.reference import corpus_plans
     from drafter.evaluate.score import score
 
     rows = []
@@ -370,8 +351,8 @@ def run_eval(
 ) -> EvalResult:
     """Draft and score every brief of a suite; write report.json, report.md, coverage.png into ``out_dir``.
 
-    ``provider``: offline (the offline composer only), openai (also the OpenAI writer and the
-    naive whole-plan baseline; ConfigError without a model), auto (openai when configured).
+    ``provider``: offline (the offline composer only), openai (also the OpenAI writer;
+    ConfigError without a model), auto (openai when configured).
     ``baseline`` defaults to ``baseline.json`` beside the suite; ``update_baseline`` stores this
     run there. ``thresholds`` defaults to the suite's (``thresholds.yaml`` beside it).
     ``check=True`` raises :class:`ThresholdError` after writing the reports when a threshold fails.
@@ -402,22 +383,14 @@ def run_eval(
     writers: dict[str, Any] = {}
     try:
         for system in systems:
-            if system == "naive":
-                from drafter.draft.writers import make_writer
-
-                writers[system] = make_writer("openai")
-            else:
-                writers[system] = _drafter(system, config, warn)
+            writers[system] = _drafter(system, config, warn)
             for b in suite.briefs:
                 done += 1
                 if progress:
                     progress(done, total, f"{system} {b.id}")
                 t = time.monotonic()
                 try:
-                    if system == "naive":
-                        markdown = _naive_markdown(b, writers[system], config)
-                    else:
-                        markdown = _write_draft(writers[system], b)
+                    markdown = _write_draft(writers[system], b)
                     report = score(markdown, unit=b.unit, year=b.year, brief=b.brief)
                 except DrafterError as exc:
                     log.debug("draft %s/%s failed: %s", system, b.id, exc)
@@ -462,7 +435,7 @@ def run_eval(
 
 
 def _unit_rank(unit: str) -> int:
-    from drafter.units import unit_ids
+    from drafter.domain.units import unit_ids
 
     ids = unit_ids()
     return ids.index(unit) if unit in ids else len(ids)

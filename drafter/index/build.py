@@ -113,13 +113,13 @@ def source_files(paths: Sequence[Path] | None) -> list[Path]:
     for p in targets:
         if not p.exists():
             raise InputError(f"{p} does not exist: pass existing files or folders of plans")
-    from drafter.ingest.pipeline import iter_source_files
+    from drafter.ingestion.pipeline import iter_source_files
 
     return list(iter_source_files(targets))
 
 
 def _parse_file(path: Path) -> list[Plan]:
-    from drafter.ingest.pipeline import plans_from_file
+    from drafter.ingestion.pipeline import plans_from_file
 
     return plans_from_file(path)
 
@@ -180,7 +180,7 @@ def ingest(
 ) -> IngestReport:
     """Index ``paths`` (files or folders; None: the built-in corpus) into the index of ``config``.
 
-    ``parse`` turns one file into plans (default: ``drafter.ingest.pipeline.plans_from_file``).
+    ``parse`` turns one file into plans (default: ``drafter.ingestion.pipeline.plans_from_file``).
     Raises :class:`NoDocumentsError` when no file could be read.
     """
     from drafter.index.bm25 import BM25Index, jieba_tokens

@@ -17,7 +17,7 @@ Warn = Callable[[str], None]
 
 
 def _parse(paths: list[Path], warn: Warn | None) -> list[Plan]:
-    from drafter.ingest.pipeline import load_plans
+    from drafter.ingestion.pipeline import load_plans
 
     return load_plans([Path(p) for p in paths], warn=warn)
 

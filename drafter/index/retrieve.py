@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from drafter.domain.kinds import KINDS
 from drafter.config import IndexConfig
 from drafter.errors import InputError, MissingIndexError, StoreError
 from drafter.index import layout
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 RRF_K = 60
 DUPLICATE = 0.8
 MMR_LAMBDA = 0.75
-KINDS = ("plan", "summary", "summary_and_plan", "not_union")
 POSTFILTER_SHARE = 0.5
 
 Warn = Callable[[str], None]
@@ -70,7 +70,7 @@ def known_sections(index_labels: Iterable[str] = ()) -> list[str]:
     """Canonical section ids: the taxonomy's (if the ingest stage provides it) and the index's."""
     ids: list[str] = []
     try:
-        from drafter.ingest.taxonomy import load_taxonomy
+        from drafter.domain.taxonomy import load_taxonomy
 
         ids = [s.id for s in load_taxonomy().sections]
     except ImportError:  # the taxonomy module is part of the ingest stage
@@ -207,7 +207,7 @@ class Retriever:
         return self.store.nearest(vector, min(n, len(ids)), ids=ids)
 
     def _filters(self, unit: Any, section: Any, kind: Any) -> tuple[set[str] | None, set[str] | None, set[str] | None]:
-        from drafter.units import resolve_unit
+        from drafter.domain.units import resolve_unit
 
         units = _as_list(unit)
         unit_set = {resolve_unit(u) for u in units} if units else None

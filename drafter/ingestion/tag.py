@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from drafter.domain.numerals import from_chinese
 from drafter.models import Tag
 from drafter.resources import load_data
 
@@ -136,8 +137,6 @@ _ARABIC_YEAR = re.compile(r"(?<![\dxX])((?:19[5-9]|20[0-9])\d)\s*年")
 _PLACEHOLDER_YEAR = re.compile(r"(?<![\dA-Za-z])(?:20[xX]{2}|[xX]{2,4}|[xX]{2}|二[〇○零0]?[xX]{2})年")
 _TITLE_YEAR = re.compile(r"(?<![\dxX])((?:19[5-9]|20[0-9])\d)(?!\d)")
 _CN_YEAR = re.compile(r"([一二][〇○零0O九][〇○零0O一二三四五六七八九]{2})年")
-_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "0": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-             "七": 7, "八": 8, "九": 9}
 
 
 def tag_year(text: str, title: str = "") -> Tag:
@@ -155,7 +154,7 @@ def tag_year(text: str, title: str = "") -> Tag:
         years[y] += 1
         first.setdefault(y, m.group(0))
     for m in _CN_YEAR.finditer(text):
-        y = int("".join(str(_CN_DIGIT[c]) for c in m.group(1)))
+        y = from_chinese(m.group(1)) or 0
         if 1950 <= y <= 2099:
             years[y] += 1
             first.setdefault(y, m.group(0))

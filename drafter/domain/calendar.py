@@ -10,7 +10,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from drafter.draft.era import check_year
+from drafter.domain.era import check_year
+from drafter.domain.units import UnitProfile, load_profile
 from drafter.resources import load_data
 
 log = logging.getLogger(__name__)
@@ -68,18 +69,29 @@ def _resolve_when(when: dict, year: int) -> tuple[int, dt.date | None]:
     return month, None
 
 
-def schedule_for(unit: str, year: int, profile=None) -> list[tuple[int, list[CalendarEvent]]]:  # noqa: ANN001
-    """The year's events for a unit, grouped by month: ``[(1, [events]), (2, [...]), ...]``.
+def _events() -> list[dict]:
+    return list(load_data("calendar.yaml")["events"])
 
-    Months without events are left out. ``profile`` (a UnitProfile) defaults to the unit's own.
-    """
-    from drafter.draft.units import load_profile
 
+def event_names() -> list[str]:
+    """The names of every calendar.yaml event (what a work item's ``when: {event: …}`` may name)."""
+    return [str(e["name"]) for e in _events()]
+
+
+def event_when(name: str, year: int) -> tuple[int, dt.date | None]:
+    """The month of a named event in a year and its date when it has one (KeyError for an unknown name)."""
+    for raw in _events():
+        if raw["name"] == name:
+            return _resolve_when(raw["when"], year)
+    raise KeyError(name)
+
+
+def year_events(year: int, profile: UnitProfile) -> list[CalendarEvent]:
+    """The year's calendar events for a unit, in date order, each phrased with the unit's words."""
     year = check_year(year)
-    profile = profile or load_profile(unit)
     unit_id = profile.id
-    by_month: dict[int, list[CalendarEvent]] = {}
-    for raw in load_data("calendar.yaml")["events"]:
+    out: list[CalendarEvent] = []
+    for raw in _events():
         units = raw.get("units")
         if units and unit_id not in units:
             continue
@@ -90,9 +102,14 @@ def schedule_for(unit: str, year: int, profile=None) -> list[tuple[int, list[Cal
         date_str = f"{date.month}月{date.day}日" if date else ""
         activity = profile.fill(template, party_years=year - 1921, date=date_str)
         show = raw.get("date_text", True) is not False and "{date}" not in template
-        by_month.setdefault(month, []).append(CalendarEvent(raw["name"], month, activity, date, show))
-    out = []
-    for month in sorted(by_month):
-        events = sorted(by_month[month], key=lambda e: (e.date or dt.date(year, month, 28)) if e.show_date else dt.date(year, month, 1))
-        out.append((month, events))
-    return out
+        out.append(CalendarEvent(raw["name"], month, activity, date, show))
+    return sorted(out, key=lambda e: (e.month, e.date or dt.date(year, e.month, 28) if e.show_date else dt.date(year, e.month, 1)))
+
+
+def schedule_for(unit: str, year: int, profile: UnitProfile | None = None) -> list[tuple[int, list[CalendarEvent]]]:
+    """The year's events for a unit, grouped by month: ``[(1, [events]), (2, [...]), ...]`` (empty months left out)."""
+    profile = profile or load_profile(unit)
+    by_month: dict[int, list[CalendarEvent]] = {}
+    for e in year_events(year, profile):
+        by_month.setdefault(e.month, []).append(e)
+    return sorted(by_month.items())

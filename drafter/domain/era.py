@@ -17,7 +17,7 @@ from drafter.resources import load_data
 
 log = logging.getLogger(__name__)
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = 2000, 2099
 
 
 @dataclass
@@ -62,7 +62,7 @@ def _data() -> dict:
 
 
 def check_year(year: int) -> int:
-    """The year as an int, or YearError when outside 2000–2100."""
+    """The year as an int, or YearError when outside 2000–2099."""
     try:
         y = int(year)
     except (TypeError, ValueError):
@@ -79,7 +79,7 @@ def _current(congresses: list[dict], year: int) -> str | None:
 
 @functools.lru_cache(maxsize=256)
 def era_for(year: int) -> Era:
-    """The framing for a plan year (YearError outside 2000–2100)."""
+    """The framing for a plan year (YearError outside 2000–2099)."""
     year = check_year(year)
     d = _data()
     known_until = int(d.get("known_until", MAX_YEAR))

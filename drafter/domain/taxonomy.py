@@ -217,7 +217,7 @@ def section_stats(plans: list[Plan], taxonomy: Taxonomy | None = None) -> dict[s
     "headings": n, "labelled_headings": n}``; a heading counts as labelled when it has a
     canonical section (its own or inherited).
     """
-    from drafter.units import unit_ids
+    from drafter.domain.units import unit_ids
 
     taxonomy = taxonomy or load_taxonomy()
     known = unit_ids()

@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+from drafter.domain.numerals import from_chinese
+
 
 # "幼儿园工会工作计划 篇1:" / "工会工作计划模板篇1" / "…工作计划篇一" / "篇3"
 _MARK_PIAN = re.compile(r"^(?P<title>.{0,40}?)\s*篇\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[:：]?\s*$")
@@ -48,24 +49,14 @@ class RawPlan:
     number: int = 0
 
 
+def _number(s: str) -> int:
+    return from_chinese(s) or 0
+
+
 @dataclass
 class SplitResult:
     collection_title: str
     plans: list[RawPlan]
-
-
-def cn_number(s: str) -> int:
-    """``"3"`` → 3, ``"十二"`` → 12, ``"二十"`` → 20 (small Chinese numerals only)."""
-    s = s.strip()
-    if s.isdigit():
-        return int(s)
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-    value = 0
-    for ch in s:
-        value = value * 10 + _CN_DIGITS.get(ch, 0)
-    return value
 
 
 def marker(line: str) -> tuple[str, str, int] | None:
@@ -77,7 +68,7 @@ def marker(line: str) -> tuple[str, str, int] | None:
     if m:
         title = re.sub(r"[\s篇]+$", "", m.group("title"))
         label = "篇" + m.group("n")
-        return (f"{title} {label}" if title else label), label, cn_number(m.group("n"))
+        return (f"{title} {label}" if title else label), label, _number(m.group("n"))
     m = _MARK_NUM.match(line)
     if m:
         return line.rstrip(":：").strip(), m.group("n"), int(m.group("n"))
@@ -86,10 +77,10 @@ def marker(line: str) -> tuple[str, str, int] | None:
         n = next(g for g in m.groups()[:3] if g)
         label = "篇" + n
         title = m.group("title").strip()
-        return (f"{title} {label}" if title else label), label, cn_number(n)
+        return (f"{title} {label}" if title else label), label, _number(n)
     m = _MARK_PAREN.match(line)
     if m:
-        return line.rstrip(":：").strip(), m.group("n"), cn_number(m.group("n"))
+        return line.rstrip(":：").strip(), m.group("n"), _number(m.group("n"))
     return None
 
 
@@ -154,7 +145,7 @@ def _split_restarts(plan: RawPlan, differs: Callable[[str, str], bool]) -> list[
         m = _LEVEL1.match(line)
         if not m:
             continue
-        n = cn_number(m.group("n"))
+        n = _number(m.group("n"))
         if n == 1 and last >= 2 and i > 0:
             start = cuts[-1] if cuts else 0
             if differs("\n".join(lines[start:i]), "\n".join(lines[i:])):

@@ -3,5 +3,5 @@
 Modules, in pipeline order: :mod:`load` (encodings, docx), :mod:`clean` (web boilerplate,
 scraping artifacts, broken lines), :mod:`split` (one file → plans), :mod:`normalize`
 (OpenCC, punctuation), :mod:`tag` (unit, kind, year + evidence), :mod:`segment` (heading
-tree), :mod:`taxonomy` (canonical section labels), and :mod:`pipeline`, which runs them.
+tree), labels from :mod:`drafter.domain.taxonomy`, and :mod:`pipeline`, which runs them.
 """

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from drafter.errors import DrafterError, InputError, NoDocumentsError
-from drafter.ingest.clean import clean_text, is_heading_start
-from drafter.ingest.load import SUFFIXES, read_document
-from drafter.ingest.normalize import detect_script, normalize_punctuation, to_simplified
-from drafter.ingest.segment import segment
-from drafter.ingest.split import RawPlan, split_text
-from drafter.ingest.tag import tag_kind, tag_unit, tag_year
-from drafter.ingest.taxonomy import label_sections, load_taxonomy
+from drafter.ingestion.clean import clean_text, is_heading_start
+from drafter.ingestion.load import SUFFIXES, read_document
+from drafter.domain.script import detect_script, to_simplified
+from drafter.ingestion.normalize import normalize_punctuation
+from drafter.ingestion.segment import segment
+from drafter.ingestion.split import RawPlan, split_text
+from drafter.ingestion.tag import tag_kind, tag_unit, tag_year
+from drafter.domain.taxonomy import label_sections, load_taxonomy
 from drafter.models import Plan
 
 log = logging.getLogger(__name__)

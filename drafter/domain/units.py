@@ -1,7 +1,8 @@
-"""Drafting profiles of unit types: the unit's own words, themes, nearest units, word map, forbidden words.
+"""Unit types: their ids, Chinese names and aliases, and their drafting profiles.
 
-Profiles live in ``drafter/data/units.yaml`` (editable by a domain expert); this module
-reads them into :class:`UnitProfile` and applies the word map to borrowed text.
+Everything lives in ``drafter/data/units.yaml`` (editable by a domain expert). Every stage
+uses these ids (corpus tags, ``--unit`` options, metadata filters); :class:`UnitProfile`
+holds how a unit speaks (its own words, themes, nearest units, word map, forbidden words).
 """
 
 from __future__ import annotations
@@ -13,7 +14,45 @@ from typing import Any
 
 from drafter.errors import UnknownUnitError
 from drafter.resources import load_data
-from drafter.units import resolve_unit
+
+
+def _units() -> list[dict]:
+    return load_data("units.yaml")["units"]
+
+
+def unit_ids(drafting_only: bool = False) -> list[str]:
+    """All unit ids in file order (only those with a drafting profile when asked)."""
+    return [u["id"] for u in _units() if not drafting_only or u.get("drafting")]
+
+
+def unit_name(unit_id: str) -> str:
+    """Chinese name of a unit id (幼儿园 for kindergarten)."""
+    for u in _units():
+        if u["id"] == unit_id:
+            return u["name"]
+    raise UnknownUnitError(_unknown_message(unit_id, drafting_only=False))
+
+
+def resolve_unit(name: str, *, drafting_only: bool = False) -> str:
+    """Map a unit id, Chinese name or alias (``医院``, ``Hospital``) to its id.
+
+    Raises :class:`UnknownUnitError` with the list of known units otherwise.
+    """
+    key = (name or "").strip()
+    low = key.lower().replace("-", "_")
+    for u in _units():
+        if low == u["id"] or key == u["name"] or key in u.get("aliases", []):
+            if drafting_only and not u.get("drafting"):
+                instead = " or ".join(f"{x} ({unit_name(x)})" for x in u.get("draft_as") or [])
+                raise UnknownUnitError(f"{u['id']} ({u['name']}) tags corpus plans but has no drafting profile; "
+                                       f"draft for {instead or 'one of the units of `drafter units`'}")
+            return u["id"]
+    raise UnknownUnitError(_unknown_message(key, drafting_only=drafting_only))
+
+
+def _unknown_message(name: str, *, drafting_only: bool) -> str:
+    known = ", ".join(f"{u['id']} ({u['name']})" for u in _units() if not drafting_only or u.get("drafting"))
+    return f"unknown unit {name!r}; known units: {known}"
 
 
 @dataclass
@@ -43,15 +82,18 @@ class UnitProfile:
     forbidden: list[str] = field(default_factory=list)
     exclude_sections: list[str] = field(default_factory=list)
 
+    WORDS = ("staff", "women", "home", "congress", "congress_full", "openness", "ethics", "self", "we", "this",
+             "union", "leader", "work", "service", "name")
+
+    @classmethod
+    def word_names(cls) -> tuple[str, ...]:
+        """The names of the unit words templates may use as {placeholders}."""
+        return cls.WORDS
+
     @property
     def words(self) -> dict[str, str]:
         """The placeholders templates may use: {staff}, {congress}, {openness}, {we} …"""
-        return {
-            "staff": self.staff, "women": self.women, "home": self.home, "congress": self.congress, "congress_full": self.congress_full,
-            "openness": self.openness, "ethics": self.ethics, "self": self.self, "we": self.we,
-            "this": self.this, "union": self.union, "leader": self.leader, "work": self.work,
-            "service": self.service, "name": self.name,
-        }
+        return {name: str(getattr(self, name)) for name in self.WORDS}
 
     def fill(self, template: str, **extra: Any) -> str:
         """Fill ``{staff}``-style placeholders of a template with this unit's words."""

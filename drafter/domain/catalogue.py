@@ -1,0 +1,221 @@
+"""The work-item catalogue (``data/work_items.yaml``) and each year's own items (``data/years.yaml``).
+
+A :class:`WorkItem` is one thing a modern union plan does: the section it belongs to, the
+units it fits, its tier (must / common / optional), the years it is valid in, its text with
+the unit's words ``{staff}`` and the unit's facts ``{女职工人数}`` as placeholders, where it sits
+in the schedule and which asks of a brief it answers. Writers draft from it and the scorer
+checks plans against the same must-haves, so the two cannot drift apart.
+
+The files are validated when first loaded (:func:`catalogue`): a broken entry raises a
+:class:`ConfigError` naming the file, the item and the fix.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from drafter.domain.facts import SLOT, Facts, fact_fields, fill_slots
+from drafter.domain.units import UnitProfile, unit_ids
+from drafter.errors import ConfigError
+from drafter.resources import load_data
+
+TIERS = ("must", "common", "optional")
+YEAR_KINDS = ("anniversary", "campaign", "priority")
+_WORD = re.compile(r"\{([a-z_]+)\}")
+YEAR_WORDS = ("year", "next_year", "last_year")
+
+
+@dataclass(frozen=True)
+class When:
+    """Where an item sits in the schedule: some months, or the month of a calendar event."""
+
+    months: tuple[int, ...] = ()
+    event: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One item of the catalogue (or of a year's own items)."""
+
+    id: str
+    section: str
+    text: str
+    tier: str = "common"
+    units: tuple[str, ...] = ()
+    not_units: tuple[str, ...] = ()
+    must_for: tuple[str, ...] = ()
+    start: int | None = None
+    until: int | None = None
+    when: When | None = None
+    schedule: str = ""
+    owner: str = ""
+    asks: tuple[str, ...] = ()
+    texts: Mapping[str, str] = field(default_factory=dict)
+    kind: str = "catalogue"  # catalogue, or a year item's kind (anniversary, campaign, priority)
+    year: int | None = None
+
+    def fits(self, unit: str, year: int) -> bool:
+        """Whether the item belongs in a plan of this unit for this year."""
+        if self.units and unit not in self.units:
+            return False
+        if unit in self.not_units:
+            return False
+        if self.year is not None and self.year != year:
+            return False
+        if self.start is not None and year < self.start:
+            return False
+        return not (self.until is not None and year > self.until)
+
+    def tier_for(self, unit: str) -> str:
+        if self.year is not None or unit in self.must_for:
+            return "must"
+        return self.tier
+
+    def text_for(self, unit: str) -> str:
+        return self.texts.get(unit, self.text)
+
+
+@dataclass(frozen=True)
+class RenderedItem:
+    """A work item phrased for one unit, year and set of facts."""
+
+    item: WorkItem
+    text: str
+    schedule: str
+    unfilled: tuple[str, ...] = ()
+
+
+def render(item: WorkItem, profile: UnitProfile, year: int, facts: Facts | None = None) -> RenderedItem:
+    """The item's text and schedule line with the unit's words and facts (a missing fact: 【待填：…】)."""
+    extra = {"year": str(year), "next_year": str(year + 1), "last_year": str(year - 1)}
+    facts = facts or Facts({})
+    text, missing = fill_slots(_words(item.text_for(profile.id), profile, extra), facts)
+    schedule, missing2 = fill_slots(_words(item.schedule, profile, extra), facts)
+    return RenderedItem(item, text, schedule, tuple(dict.fromkeys([*missing, *missing2])))
+
+
+def _words(template: str, profile: UnitProfile, extra: Mapping[str, str]) -> str:
+    words = {**profile.words, **extra}
+    return _WORD.sub(lambda m: words.get(m.group(1), m.group(0)), template)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _when(raw: Any, where: str) -> When | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: 'when' must be {{month: M}}, {{months: [M, …]}} or {{event: name}}")
+    if "event" in raw:
+        from drafter.domain.calendar import event_names
+
+        name = str(raw["event"])
+        if name not in event_names():
+            raise ConfigError(f"{where}: unknown calendar event {name!r}; use a name from calendar.yaml")
+        return When(event=name)
+    months = raw.get("months", [raw.get("month")] if "month" in raw else None)
+    if not months or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
+        raise ConfigError(f"{where}: 'when' needs month 1–12 (or months: [..], or event: name)")
+    return When(months=tuple(int(m) for m in months))
+
+
+def _check_text(text: str, where: str, facts: set[str], words: set[str]) -> None:
+    for name in _WORD.findall(text):
+        if name not in words:
+            raise ConfigError(f"{where}: unknown placeholder {{{name}}}; use one of the unit words of units.yaml")
+    for name in SLOT.findall(text):
+        if name not in facts:
+            raise ConfigError(f"{where}: unknown fact {{{name}}}; add it to facts.yaml or use a known fact")
+
+
+def _item(raw: dict[str, Any], file: str, *, year: int | None = None) -> WorkItem:
+    iid = str(raw.get("id") or "").strip()
+    where = f"{file}: item {iid or '?'}"
+    if not iid:
+        raise ConfigError(f"{file}: an item has no id")
+    section = str(raw.get("section") or "")
+    from drafter.domain.taxonomy import load_taxonomy
+
+    if section not in load_taxonomy().ids():
+        raise ConfigError(f"{where}: unknown section {section!r}")
+    tier = str(raw.get("tier") or ("must" if year is not None else "common"))
+    if tier not in TIERS:
+        raise ConfigError(f"{where}: tier must be one of {', '.join(TIERS)}")
+    known_units = set(unit_ids())
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("units", "not_units", "must_for"):
+        values = tuple(str(u) for u in raw.get(key) or ())
+        bad = [u for u in values if u not in known_units]
+        if bad:
+            raise ConfigError(f"{where}: unknown unit {bad[0]!r} in {key}")
+        lists[key] = values
+    text = str(raw.get("text") or "").strip()
+    if not text:
+        raise ConfigError(f"{where}: no text")
+    texts = {k.removeprefix("text_"): str(v).strip() for k, v in raw.items() if k.startswith("text_")}
+    bad_units = [u for u in texts if u not in known_units]
+    if bad_units:
+        raise ConfigError(f"{where}: text_{bad_units[0]} names no known unit")
+    facts = {f.key for f in fact_fields()}
+    words = set(UnitProfile.word_names()) | set(YEAR_WORDS)
+    for t in (text, *texts.values(), str(raw.get("schedule") or "")):
+        _check_text(t, where, facts, words)
+    when = _when(raw.get("when"), where)
+    schedule = str(raw.get("schedule") or "").strip()
+    if when is not None and not schedule:
+        raise ConfigError(f"{where}: an item with 'when' needs a 'schedule' line")
+    start, until = raw.get("from"), raw.get("until")
+    if start is not None and until is not None and int(start) > int(until):
+        raise ConfigError(f"{where}: from {start} is after until {until}")
+    kind = str(raw.get("kind") or ("priority" if year is not None else "catalogue"))
+    if year is not None and kind not in YEAR_KINDS:
+        raise ConfigError(f"{where}: kind must be one of {', '.join(YEAR_KINDS)}")
+    return WorkItem(
+        id=iid, section=section, text=text, tier=tier, units=lists["units"], not_units=lists["not_units"],
+        must_for=lists["must_for"], start=int(start) if start is not None else None,
+        until=int(until) if until is not None else None, when=when, schedule=schedule,
+        owner=str(raw.get("owner") or ""), asks=tuple(str(a) for a in raw.get("asks") or ()), texts=texts,
+        kind=kind, year=year,
+    )
+
+
+@functools.cache
+def catalogue() -> tuple[WorkItem, ...]:
+    """Every catalogue item and every year item, validated (ConfigError names a broken entry)."""
+    items = [_item(raw, "work_items.yaml") for raw in load_data("work_items.yaml").get("items") or []]
+    for year, raws in (load_data("years.yaml").get("years") or {}).items():
+        items += [_item(raw, "years.yaml", year=int(year)) for raw in raws or []]
+    seen: set[str] = set()
+    for it in items:
+        if it.id in seen:
+            raise ConfigError(f"{'years.yaml' if it.year else 'work_items.yaml'}: item id {it.id!r} is used twice")
+        seen.add(it.id)
+    return tuple(items)
+
+
+def items_for(unit: str, year: int, sections: Iterable[str] | None = None) -> list[WorkItem]:
+    """Items that fit a unit and year (in file order; year items last), optionally only these sections."""
+    wanted = set(sections) if sections is not None else None
+    return [it for it in catalogue() if it.fits(unit, year) and (wanted is None or it.section in wanted)]
+
+
+def must_haves(unit: str, year: int) -> list[WorkItem]:
+    """What every plan of this unit for this year carries: its must items and the year's own items."""
+    return [it for it in items_for(unit, year) if it.tier_for(unit) == "must"]
+
+
+def item_by_id(item_id: str) -> WorkItem:
+    for it in catalogue():
+        if it.id == item_id:
+            return it
+    raise KeyError(item_id)
+
+
+def answers(item: WorkItem, ask: str) -> int:
+    """How strongly an item answers an ask: the length of the longest of its ask words the ask holds."""
+    return max((len(w) for w in item.asks if w and w in ask), default=0)

@@ -1,0 +1,133 @@
+"""The whole-document pass every writer's sections go through before they become a plan.
+
+* **Repeated ideas** are removed within and across sections (near-duplicate items by character
+  bigrams; the earlier, higher-ranked item stays).
+* **The schedule** is built from the sections' dated items (each item's months and schedule
+  line, with the calendar's date for an item tied to an event) plus the calendar's standing
+  events that no item already covers.
+* **Punctuation** as official documents expect it (no 顿号 between 书名号 or quoted names,
+  no doubled marks).
+* **The 落款** (the union's name and the date) ends the plan; facts not given are 【待填：…】.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from drafter.domain.calendar import CalendarEvent, event_when
+from drafter.domain.request import DraftRequest
+from drafter.draft import text as tx
+from drafter.models import Item, SectionDraft
+
+DUPLICATE = 0.5
+
+
+def punctuate(text: str) -> str:
+    """Official-document punctuation: 《A》《B》 and “A”“B” without 顿号, no doubled or clashing marks."""
+    t = re.sub(r"》\s*、\s*《", "》《", text)
+    t = re.sub(r"”\s*、\s*“", "”“", t)
+    t = re.sub(r"([，。；：、！？])\1+", r"\1", t)
+    t = re.sub(r"[，；、：]+([。！？])", r"\1", t)
+    t = re.sub(r"。([，；])", "。", t)
+    return t
+
+
+def dedupe(drafts: list[SectionDraft], threshold: float = DUPLICATE) -> list[SectionDraft]:
+    """Drop items that repeat an earlier item of the plan (within a section or across sections)."""
+    seen: list[set[str]] = []
+    for d in drafts:
+        if d.layout != "items":
+            continue
+        d.items = _keep_new(d.items, seen, threshold)
+        for sub in d.subsections:
+            sub.items = _keep_new(sub.items, seen, threshold)
+        d.subsections = [s for s in d.subsections if s.items]
+    return drafts
+
+
+def _keep_new(items: list[Item], seen: list[set[str]], threshold: float) -> list[Item]:
+    kept = []
+    for it in items:
+        if tx.is_duplicate(it.text, seen, threshold):
+            continue
+        tx.remember(it.text, seen)
+        kept.append(it)
+    return kept
+
+
+def tidy(drafts: list[SectionDraft]) -> None:
+    """Apply :func:`punctuate` to every intro and item."""
+    for d in drafts:
+        d.intro = punctuate(d.intro)
+        for it in d.all_items():
+            it.text = punctuate(it.text)
+
+
+@dataclass
+class ScheduleEntry:
+    month: int
+    text: str
+    order: int  # day of the month when known, else after the dated entries
+
+
+def _event_entry(e: CalendarEvent) -> ScheduleEntry:
+    return ScheduleEntry(e.month, e.line(), e.date.day if e.date and e.show_date else 40)
+
+
+def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleEntry]:
+    """Entries of the month-by-month schedule: the dated items first, then the calendar's uncovered events."""
+    entries: list[ScheduleEntry] = []
+    claimed: set[str] = set()
+    by_name = {e.name: e for e in request.events}
+    for it in items:
+        if not it.months or not it.schedule:
+            continue
+        line = it.schedule.rstrip("。；")
+        if it.event:
+            claimed.add(it.event)
+            e = by_name.get(it.event)
+            month, date = event_when(it.event, request.year)
+            if e is not None and date is not None and e.show_date:
+                line = f"{line}（{date.month}月{date.day}日）"
+            entries.append(ScheduleEntry(month, line, date.day if date else 40))
+            continue
+        for m in it.months:
+            entries.append(ScheduleEntry(m, line, 40))
+    seen_by_month: dict[int, list[set[str]]] = {}
+    for en in entries:
+        seen_by_month.setdefault(en.month, []).append(tx.bigrams(en.text))
+    for e in request.events:
+        if e.name in claimed:
+            continue
+        grams = tx.bigrams(e.activity)
+        if any(tx.similar(grams, s) >= 0.3 or tx.containment(grams, s) >= 0.5 for s in seen_by_month.get(e.month, [])):
+            continue
+        entries.append(_event_entry(e))
+        seen_by_month.setdefault(e.month, []).append(grams)
+    return entries
+
+
+def build_schedule(request: DraftRequest, title: str, items: list[Item]) -> SectionDraft:
+    """The schedule section: one line per month, ``3月：…；…。``, entries in date order."""
+    by_month: dict[int, list[ScheduleEntry]] = {}
+    for en in schedule_entries(request, items):
+        lines = by_month.setdefault(en.month, [])
+        if not any(tx.similar(en.text, x.text) >= 0.6 for x in lines):
+            lines.append(en)
+    out = []
+    for month in sorted(by_month):
+        entries = sorted(by_month[month], key=lambda x: x.order)
+        out.append(Item(text=f"{month}月：" + "；".join(x.text for x in entries) + "。", origin="schedule",
+                        section="schedule", months=[month]))
+    return SectionDraft(id="schedule", title=title, items=out, writer="document", layout="months")
+
+
+def closing(request: DraftRequest) -> list[str]:
+    """The 落款: the union's name, then the date (【待填：…】 for what the facts do not give)."""
+    name = request.facts.get("工会名称")
+    if not name:
+        unit_name = request.name or request.facts.get("单位名称")
+        name = f"{unit_name}工会委员会" if unit_name else "【待填：工会名称】"
+    date = request.facts.get("落款日期") or "【待填：落款日期】"
+    return [name, date]
