@@ -61,6 +61,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from drafter.config import IndexConfig
-    from drafter.errors import DrafterError
-    from drafter.models import Chunk, Passage, Plan, Section, Tag
+    from drafter.config import IndexConfig as IndexConfig
+    from drafter.errors import DrafterError as DrafterError
+    from drafter.models import Chunk as Chunk
+    from drafter.models import Passage as Passage
+    from drafter.models import Plan as Plan
+    from drafter.models import Section as Section
+    from drafter.models import Tag as Tag

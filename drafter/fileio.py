@@ -66,7 +66,9 @@ def save_text(path: Path, data: str | bytes, *, force: bool = False) -> Path:
     if path.is_dir():
         raise InputError(f"{path} is a folder; give a file name to write")
     if path.exists() and not force:
-        raise OutputExistsError(f"{path} already exists: pass --force (force=True) to overwrite it, or choose another --out")
+        raise OutputExistsError(
+            f"{path} already exists: pass --force (force=True) to overwrite it, or choose another --out"
+        )
     try:
         return write_atomic(path, data)
     except OSError as exc:
@@ -78,15 +80,16 @@ def save_text(path: Path, data: str | bytes, *, force: bool = False) -> Path:
 MAX_USER_YAML_BYTES = 256_000
 
 
-def _pure_no_aliases_loader():  # noqa: ANN202
+def _pure_no_aliases_loader():
     import yaml
 
     class NoAliasLoader(yaml.SafeLoader):
-        def compose_node(self, parent, index):  # noqa: ANN001, ANN202
+        def compose_node(self, parent, index):
             if self.check_event(yaml.AliasEvent):
                 event = self.peek_event()
                 raise yaml.constructor.ConstructorError(
-                    None, None, "YAML aliases (*name) are not allowed here; write each value out", event.start_mark)
+                    None, None, "YAML aliases (*name) are not allowed here; write each value out", event.start_mark
+                )
             return super().compose_node(parent, index)
 
     return NoAliasLoader
@@ -123,7 +126,7 @@ def load_user_yaml(text: str, what: str, fix: str = "") -> object:
     from drafter.errors import InputError
 
     try:
-        return yaml.load(text, Loader=_pure_no_aliases_loader())  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_pure_no_aliases_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         context = getattr(exc, "context_mark", None)

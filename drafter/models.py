@@ -25,7 +25,7 @@ class _Serial:
         return dataclasses.asdict(self)  # type: ignore[call-overload]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]):  # noqa: ANN206
+    def from_dict(cls, data: dict[str, Any]):
         return _from_dict(cls, data)
 
 
@@ -88,7 +88,7 @@ class Plan(_Serial):
         return self.text[:200]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Plan":
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
         d = dict(data)
         for key in ("unit", "kind", "year", "script"):
             if isinstance(d.get(key), dict):
@@ -154,7 +154,7 @@ class Chunk(_Serial):
         }
 
     @classmethod
-    def from_metadata(cls, id: str, text: str, meta: dict[str, Any]) -> "Chunk":
+    def from_metadata(cls, id: str, text: str, meta: dict[str, Any]) -> Chunk:
         year = meta.get("year", -1)
         path = str(meta.get("heading_path", ""))
         return cls(
@@ -205,7 +205,7 @@ class Passage(_Serial):
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Passage":
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
         d = dict(data)
         if isinstance(d.get("chunk"), dict):
             d["chunk"] = Chunk.from_dict(d["chunk"])
@@ -253,7 +253,11 @@ class OutlineSection(_Serial):
     def from_dict(cls, data: dict[str, Any]) -> OutlineSection:
         d = dict(data)
         d["subsections"] = [
-            OutlineSubsection(title=s) if isinstance(s, str) else OutlineSubsection.from_dict(s) if isinstance(s, dict) else s
+            OutlineSubsection(title=s)
+            if isinstance(s, str)
+            else OutlineSubsection.from_dict(s)
+            if isinstance(s, dict)
+            else s
             for s in d.get("subsections", [])
         ]
         return _from_dict(cls, d)

@@ -37,7 +37,7 @@ def data_path(name: str) -> Path:
     return _PKG / "data" / name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_data(name: str) -> Any:
     """Parse a YAML data file from ``drafter/data`` (cached; treat the result as read-only)."""
     import yaml
@@ -49,6 +49,7 @@ def load_data(name: str) -> Any:
 def corpus_files() -> list[Path]:
     """The built-in corpus's source files, sorted by name (README.md excluded)."""
     return sorted(
-        p for p in corpus_dir().iterdir() if p.is_file() and p.suffix.lower() in {".txt", ".md", ".docx"}
-        and p.name.lower() != "readme.md"
+        p
+        for p in corpus_dir().iterdir()
+        if p.is_file() and p.suffix.lower() in {".txt", ".md", ".docx"} and p.name.lower() != "readme.md"
     )

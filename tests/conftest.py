@@ -18,15 +18,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fake_openai_server import fake_openai  # noqa: F401 - the local OpenAI-compatible server fixture
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.pop("DRAFTER_EMBEDDER", None)
 os.environ.pop("DRAFTER_CHROMA_URL", None)
 
-from drafter.config import IndexConfig  # noqa: E402
-from drafter.errors import InputError  # noqa: E402
-from drafter.models import Plan, Section, Tag  # noqa: E402
-
+from drafter.config import IndexConfig
+from drafter.errors import InputError
+from drafter.models import Plan, Section, Tag
 
 # --------------------------------------------------------------------------- hand-made plans
 
@@ -49,13 +49,31 @@ def build_plan(
         start = len(text)
         block = f"{heading}\n{body}" if heading else body
         text += block + "\n"
-        secs.append(Section(heading=heading, level=1 if heading else 0, body=body, path=[heading] if heading else [],
-                            section_id=sid, own_label=sid is not None, start=start, end=start + len(block)))
+        secs.append(
+            Section(
+                heading=heading,
+                level=1 if heading else 0,
+                body=body,
+                path=[heading] if heading else [],
+                section_id=sid,
+                own_label=sid is not None,
+                start=start,
+                end=start + len(block),
+            )
+        )
     stem, _, idx = pid.partition("#")
     return Plan(
-        id=pid, source=source or f"{stem}.txt", index=int(idx or 1), title=title, text=text,
-        unit=Tag(unit, [unit]), kind=Tag(kind, [kind]), year=Tag(year, [str(year)] if year else []),
-        script=Tag("simplified"), sections=secs, content_hash=hashlib.sha1(text.encode("utf-8")).hexdigest(),
+        id=pid,
+        source=source or f"{stem}.txt",
+        index=int(idx or 1),
+        title=title,
+        text=text,
+        unit=Tag(unit, [unit]),
+        kind=Tag(kind, [kind]),
+        year=Tag(year, [str(year)] if year else []),
+        script=Tag("simplified"),
+        sections=secs,
+        content_hash=hashlib.sha1(text.encode("utf-8")).hexdigest(),
     )
 
 
@@ -101,10 +119,22 @@ def simple_parse() -> Callable[[Path], list[Plan]]:
 
 
 SAMPLE_SECTIONS = {
-    "guiding": ("一、指导思想[guiding]", "以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神。坚持全心全意依靠职工群众的根本方针，团结动员广大职工建功立业。"),
-    "care": ("二、关爱职工[care]", "开展送温暖活动，春节前走访慰问困难职工家庭。建立困难职工档案，做好帮扶救助工作。组织职工健康体检，关心职工身心健康。"),
-    "culture": ("三、文体活动[culture]", "组织职工开展拔河比赛、趣味运动会和读书分享会。丰富职工业余文化生活，增强集体凝聚力。"),
-    "finance": ("四、经费管理[finance]", "严格执行工会经费收支管理办法，规范经费审批流程，定期公开账目，接受会员监督。"),
+    "guiding": (
+        "一、指导思想[guiding]",
+        "以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神。坚持全心全意依靠职工群众的根本方针，团结动员广大职工建功立业。",
+    ),
+    "care": (
+        "二、关爱职工[care]",
+        "开展送温暖活动，春节前走访慰问困难职工家庭。建立困难职工档案，做好帮扶救助工作。组织职工健康体检，关心职工身心健康。",
+    ),
+    "culture": (
+        "三、文体活动[culture]",
+        "组织职工开展拔河比赛、趣味运动会和读书分享会。丰富职工业余文化生活，增强集体凝聚力。",
+    ),
+    "finance": (
+        "四、经费管理[finance]",
+        "严格执行工会经费收支管理办法，规范经费审批流程，定期公开账目，接受会员监督。",
+    ),
 }
 
 
@@ -136,11 +166,13 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip(f"no chroma executable next to {sys.executable}")
     port = _free_port()
     data = tmp_path_factory.mktemp("chroma-server")
-    log = open(data / "server.log", "wb")
+    log = open(data / "server.log", "wb")  # noqa: SIM115 - the server writes to it until the session ends
     env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
     proc = subprocess.Popen(
         [str(exe), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

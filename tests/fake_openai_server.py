@@ -122,8 +122,9 @@ class FakeOpenAIServer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._httpd = _Server((host, port), _handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
+        )
         self._thread.start()
 
     @property
@@ -170,14 +171,36 @@ class FakeOpenAIServer:
             self._stop.wait(self.delay)
         status = self._fail.popleft() if self._fail else self.status
         if status:
-            kind = {401: "invalid_request_error", 404: "invalid_request_error", 429: "rate_limit_exceeded"}.get(status, "server_error")
-            messages = {401: "Incorrect API key provided.", 403: "Forbidden.", 404: f"The model `{body.get('model')}` does not exist.",
-                        429: "Rate limit reached.", 400: "Bad request."}
-            err = {"error": {"message": messages.get(status, "The server had an error."), "type": kind,
-                             "code": self.error_code or kind, "param": None}}
+            kind = {401: "invalid_request_error", 404: "invalid_request_error", 429: "rate_limit_exceeded"}.get(
+                status, "server_error"
+            )
+            messages = {
+                401: "Incorrect API key provided.",
+                403: "Forbidden.",
+                404: f"The model `{body.get('model')}` does not exist.",
+                429: "Rate limit reached.",
+                400: "Bad request.",
+            }
+            err = {
+                "error": {
+                    "message": messages.get(status, "The server had an error."),
+                    "type": kind,
+                    "code": self.error_code or kind,
+                    "param": None,
+                }
+            }
             return status, err, {"retry-after-ms": str(self.retry_after_ms)}
         if body.get("stream"):
-            return 400, {"error": {"message": "streaming is not supported by the fake server", "type": "invalid_request_error"}}, {}
+            return (
+                400,
+                {
+                    "error": {
+                        "message": "streaming is not supported by the fake server",
+                        "type": "invalid_request_error",
+                    }
+                },
+                {},
+            )
         try:
             answer = self.answers.popleft()
         except IndexError:
@@ -186,15 +209,29 @@ class FakeOpenAIServer:
                 self._served += 1
             answer = default_answer(body, index)
         prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages") or [])
-        return 200, {
-            "id": f"chatcmpl-fake{len(self.requests)}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": body.get("model", "fake-model"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop",
-                         "logprobs": None}],
-            "usage": {"prompt_tokens": prompt_chars, "completion_tokens": len(answer), "total_tokens": prompt_chars + len(answer)},
-        }, {}
+        return (
+            200,
+            {
+                "id": f"chatcmpl-fake{len(self.requests)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fake-model"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer},
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_chars,
+                    "completion_tokens": len(answer),
+                    "total_tokens": prompt_chars + len(answer),
+                },
+            },
+            {},
+        )
 
 
 def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
@@ -219,7 +256,9 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             if self.path.rstrip("/").endswith("/models"):
-                self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "test"}]})
+                self._send(
+                    200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "test"}]}
+                )
             else:
                 self._send(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
 

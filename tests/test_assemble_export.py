@@ -22,24 +22,52 @@ def items(*texts: str) -> list[Item]:
 
 
 def make_draft(script: str = "simplified", facts: dict | None = None) -> Draft:
-    req = build_request("kindergarten", 2024, brief="今年重点：教职工心理健康", name="阳光幼儿园", script=script,
-                        facts=facts)
+    req = build_request(
+        "kindergarten", 2024, brief="今年重点：教职工心理健康", name="阳光幼儿园", script=script, facts=facts
+    )
     o = outline_for(req)
     sections = [
-        SectionDraft(id="guiding_ideology", title="指导思想", intro="坚持以习近平新时代中国特色社会主义思想为指导。",
-                     layout="prose"),
-        SectionDraft(id="worker_care", title="关心教职工生活", intro="把温暖送到教职工心坎上。",
-                     items=[Item("做好送温暖工作。", origin="corpus:004_x#1"), Item("组织健康体检。")],
-                     sources=["004_x#1"]),
-        SectionDraft(id="union_building", title="加强工会自身建设", intro="建设教职工之家。",
-                     subsections=[SubSection("组织建设", items("健全工会小组。")), SubSection("经费管理", items("规范经费使用。"))]),
+        SectionDraft(
+            id="guiding_ideology",
+            title="指导思想",
+            intro="坚持以习近平新时代中国特色社会主义思想为指导。",
+            layout="prose",
+        ),
+        SectionDraft(
+            id="worker_care",
+            title="关心教职工生活",
+            intro="把温暖送到教职工心坎上。",
+            items=[Item("做好送温暖工作。", origin="corpus:004_x#1"), Item("组织健康体检。")],
+            sources=["004_x#1"],
+        ),
+        SectionDraft(
+            id="union_building",
+            title="加强工会自身建设",
+            intro="建设教职工之家。",
+            subsections=[
+                SubSection("组织建设", items("健全工会小组。")),
+                SubSection("经费管理", items("规范经费使用。")),
+            ],
+        ),
         SectionDraft(id="women_workers", title="女教职工工作", error="model timed out"),
-        SectionDraft(id="schedule", title="具体工作安排", items=items("1月：开展元旦迎新活动。", "3月：召开教职工代表大会。"),
-                     layout="months"),
+        SectionDraft(
+            id="schedule",
+            title="具体工作安排",
+            items=items("1月：开展元旦迎新活动。", "3月：召开教职工代表大会。"),
+            layout="months",
+        ),
     ]
-    return Draft(request=req, outline=o, title=o.title, sections=sections, writer="offline",
-                 failed=["女教职工工作"], preamble=preamble(req), closing=closing(req),
-                 plan_titles={"004_x#1": "医院工会工作计划"})
+    return Draft(
+        request=req,
+        outline=o,
+        title=o.title,
+        sections=sections,
+        writer="offline",
+        failed=["女教职工工作"],
+        preamble=preamble(req),
+        closing=closing(req),
+        plan_titles={"004_x#1": "医院工会工作计划"},
+    )
 
 
 def test_markdown_structure():
@@ -174,7 +202,7 @@ def test_traditional_output_uses_customary_forms():
     assert out == "為教職工辦實事，著力提升，裡面"
 
 
-def _east_asia(el):  # noqa: ANN001, ANN202
+def _east_asia(el):
     from docx.oxml.ns import qn
 
     return el.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))

@@ -7,6 +7,7 @@ import os
 import threading
 
 import pytest
+from conftest import parse_simple, write_sample
 
 from drafter.config import IndexConfig
 from drafter.errors import ConfigError, IndexBusyError, InputError, NoDocumentsError
@@ -15,8 +16,6 @@ from drafter.index.bm25 import BM25Index
 from drafter.index.build import ingest, read_plans_file
 from drafter.index.layout import IndexPaths
 from drafter.index.store import ChromaStore
-
-from conftest import parse_simple, write_sample
 
 
 def _state(config: IndexConfig) -> dict:
@@ -56,7 +55,9 @@ def config(tmp_path):
 
 def test_ingest_then_reingest_changes_nothing(folder, config):
     progress: list[tuple[int, int, str]] = []
-    first = ingest([folder], config=config, parse=parse_simple, progress=lambda d, t, l: progress.append((d, t, l)))
+    first = ingest(
+        [folder], config=config, parse=parse_simple, progress=lambda d, t, label: progress.append((d, t, label))
+    )
     assert sorted(first.files_new) == ["a.txt", "b.txt"] and first.plans_total == 2
     assert first.chunks_added == first.chunks_total > 0 and first.refitted
     assert any(label == "embedding" for _, _, label in progress) and any(label == "a.txt" for _, _, label in progress)
@@ -150,14 +151,17 @@ def test_concurrent_ingests_leave_a_consistent_index(tmp_path, config):
     src = tmp_path / "many"
     src.mkdir()
     names = [("k", "kindergarten"), ("h", "hospital"), ("e", "enterprise"), ("m", "middle_school")]
-    files = [write_sample(src, f"{stem}{i}", unit, ["guiding", "care", "culture"], extra=f"第{i}次。")
-             for i in range(3) for stem, unit in names]
+    files = [
+        write_sample(src, f"{stem}{i}", unit, ["guiding", "care", "culture"], extra=f"第{i}次。")
+        for i in range(3)
+        for stem, unit in names
+    ]
     errors: list[BaseException] = []
 
     def run(part):
         try:
             ingest(part, config=config, parse=parse_simple)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(files[i::2],)) for i in range(2)]
@@ -173,9 +177,11 @@ def test_concurrent_ingests_leave_a_consistent_index(tmp_path, config):
 def test_second_writer_waits_then_gives_up(folder, config, monkeypatch):
     monkeypatch.setenv("DRAFTER_LOCK_TIMEOUT", "0.3")
     warnings: list[str] = []
-    with layout.index_lock(IndexPaths.of(config)):
-        with pytest.raises(IndexBusyError, match="being written by another process"):
-            ingest([folder], config=config, parse=parse_simple, warn=warnings.append)
+    with (
+        layout.index_lock(IndexPaths.of(config)),
+        pytest.raises(IndexBusyError, match="being written by another process"),
+    ):
+        ingest([folder], config=config, parse=parse_simple, warn=warnings.append)
     assert any("waiting" in w for w in warnings)
     ingest([folder], config=config, parse=parse_simple)  # free again
 
@@ -203,8 +209,10 @@ def test_two_processes_ingesting_at_once(tmp_path, config):
 
     src = tmp_path / "procs"
     src.mkdir()
-    groups = [[write_sample(src, f"p{g}{i}", unit, ["guiding", "care"], extra=f"进程{g}文件{i}。") for i in range(3)]
-              for g, unit in enumerate(["hospital", "kindergarten"])]
+    groups = [
+        [write_sample(src, f"p{g}{i}", unit, ["guiding", "care"], extra=f"进程{g}文件{i}。") for i in range(3)]
+        for g, unit in enumerate(["hospital", "kindergarten"])
+    ]
     tests_dir = Path(__file__).resolve().parent
     procs = []
     for files in groups:
@@ -220,9 +228,11 @@ def test_two_processes_ingesting_at_once(tmp_path, config):
                    parse=parse_simple, warn=lambda m: print(m, file=sys.stderr))
             """
         )
-        procs.append(subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        procs.append(
+            subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        )
     for p in procs:
-        out, err = p.communicate(timeout=120)
+        _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
     s = _consistent(config)
     assert len(s["manifest"]["sources"]) == 6

@@ -12,7 +12,10 @@ from fake_openai_server import FakeOpenAIServer
 from drafter.draft.cache import AnswerCache, cache_key, default_answers_dir, display_url
 from drafter.draft.openai_writer import OpenAIWriter
 
-MESSAGES = [{"role": "system", "content": "你是工会文字秘书。"}, {"role": "user", "content": "写“关心关爱教职工”部分。"}]
+MESSAGES = [
+    {"role": "system", "content": "你是工会文字秘书。"},
+    {"role": "user", "content": "写“关心关爱教职工”部分。"},
+]
 SECRET = "sk-test-SECRET-0123456789abcdef"
 
 
@@ -38,8 +41,15 @@ def test_put_get_round_trip_is_utf8_and_atomic(tmp_path):
     cache = AnswerCache(tmp_path)
     key = cache_key("m", None, 0.3, MESSAGES)
     assert cache.get(key) is None
-    path = cache.put(key, "坚持以习近平新时代中国特色社会主义思想为指导。", model="m", base_url=None, temperature=0.3,
-                     messages=MESSAGES, usage={"input_tokens": 10})
+    path = cache.put(
+        key,
+        "坚持以习近平新时代中国特色社会主义思想为指导。",
+        model="m",
+        base_url=None,
+        temperature=0.3,
+        messages=MESSAGES,
+        usage={"input_tokens": 10},
+    )
     assert path == tmp_path / key[:2] / f"{key}.json"
     raw = path.read_text(encoding="utf-8")
     assert "习近平" in raw  # ensure_ascii=False
@@ -66,8 +76,9 @@ def test_a_credential_in_the_base_url_is_never_written_or_shown(tmp_path):
     # the whole URL still tells requests apart (it is hashed into the key, never stored)
     assert cache_key("m", url, 0.3, MESSAGES) != cache_key("m", "https://proxy.example:8443/v1", 0.3, MESSAGES)
     cache = AnswerCache(tmp_path)
-    path = cache.put(cache_key("m", url, 0.3, MESSAGES), "回答。", model="m", base_url=url, temperature=0.3,
-                     messages=MESSAGES)
+    path = cache.put(
+        cache_key("m", url, 0.3, MESSAGES), "回答。", model="m", base_url=url, temperature=0.3, messages=MESSAGES
+    )
     raw = path.read_text(encoding="utf-8")
     assert "sk-in-url" not in raw and "sk-query" not in raw and "team" not in raw
     assert json.loads(raw)["base_url"] == "https://proxy.example:8443/v1"
@@ -108,8 +119,9 @@ def test_second_identical_run_makes_no_request_and_never_stores_the_key(fake_ope
             assert SECRET not in f.read_text(encoding="utf-8")
             assert SECRET[-12:] not in f.read_text(encoding="utf-8")
     # a different temperature is a different request
-    OpenAIWriter(model="fake-model", base_url=fake_openai.base_url, api_key=SECRET, cache_dir=tmp_path,
-                 temperature=0.9).complete(MESSAGES)
+    OpenAIWriter(
+        model="fake-model", base_url=fake_openai.base_url, api_key=SECRET, cache_dir=tmp_path, temperature=0.9
+    ).complete(MESSAGES)
     assert len(fake_openai.requests) == 2
 
 
@@ -117,8 +129,9 @@ def test_second_identical_run_makes_no_request_and_never_stores_the_key(fake_ope
 def test_failed_answers_are_not_cached(fake_openai, tmp_path):
     from drafter.errors import ModelError
 
-    writer = OpenAIWriter(model="fake-model", base_url=fake_openai.base_url, api_key=SECRET, cache_dir=tmp_path,
-                          max_retries=0)
+    writer = OpenAIWriter(
+        model="fake-model", base_url=fake_openai.base_url, api_key=SECRET, cache_dir=tmp_path, max_retries=0
+    )
     fake_openai.fail_next(500)
     with pytest.raises(ModelError):
         writer.complete(MESSAGES)
@@ -148,5 +161,6 @@ def test_a_written_section_is_cached_with_its_prompt_and_never_the_key(fake_open
     assert SECRET not in path.read_text(encoding="utf-8")
     # other facts are another prompt, hence another request
     OpenAIWriter(model="fake-model", base_url=fake_openai.base_url, cache_dir=tmp_path).write(
-        make_request([], facts={"女职工人数": 40}))
+        make_request([], facts={"女职工人数": 40})
+    )
     assert len(fake_openai.requests) == 2

@@ -9,7 +9,9 @@ from drafter.models import Chunk
 
 LONG_BODY = "".join(
     f"第{i}项，组织教职工开展{topic}活动，做到有计划、有检查、有总结。"
-    for i, topic in enumerate(["读书", "健步走", "送温暖", "劳动竞赛", "技能比武", "心理健康讲座", "亲子运动会", "师德演讲"] * 4, 1)
+    for i, topic in enumerate(
+        ["读书", "健步走", "送温暖", "劳动竞赛", "技能比武", "心理健康讲座", "亲子运动会", "师德演讲"] * 4, 1
+    )
 )
 ENDINGS = set("\n。！？；，")
 
@@ -55,7 +57,14 @@ def test_never_across_sections_and_metadata(plan):
         assert s is not None, f"chunk {c.text!r} spans two sections"
         assert c.section_id == s.section_id
         assert c.heading_path == s.path
-        assert (c.plan_id, c.unit, c.kind, c.year, c.script, c.source) == ("t#1", "kindergarten", "plan", 2024, "simplified", "t.txt")
+        assert (c.plan_id, c.unit, c.kind, c.year, c.script, c.source) == (
+            "t#1",
+            "kindergarten",
+            "plan",
+            2024,
+            "simplified",
+            "t.txt",
+        )
     # each section's first chunk starts with its heading line
     for s in plan.sections[1:]:
         first = min((c for c in chunks if c.heading_path == s.path), key=lambda c: c.start)
@@ -110,8 +119,18 @@ def test_nested_sections_do_not_duplicate_text(make_plan):
 
 
 def test_heading_only_parents_make_no_chunk(make_plan):
-    p = make_plan("q#1", [("二、活动内容", "", None), ("1、开展劳动竞赛", "组织技能比武。", "skills"), ("①女职工跑步比赛", "", "culture")])
+    p = make_plan(
+        "q#1",
+        [
+            ("二、活动内容", "", None),
+            ("1、开展劳动竞赛", "组织技能比武。", "skills"),
+            ("①女职工跑步比赛", "", "culture"),
+        ],
+    )
     p.sections[1].path = ["二、活动内容", "1、开展劳动竞赛"]
     p.sections[2].path = ["二、活动内容", "1、开展劳动竞赛", "①女职工跑步比赛"]
     texts = [c.text for c in chunk_plan(p)]
-    assert texts == ["1、开展劳动竞赛\n组织技能比武。", "①女职工跑步比赛"]  # the bare parent heading is left out, the one-line item kept
+    assert texts == [
+        "1、开展劳动竞赛\n组织技能比武。",
+        "①女职工跑步比赛",
+    ]  # the bare parent heading is left out, the one-line item kept

@@ -6,20 +6,20 @@ import functools
 
 import pytest
 
+from drafter.domain.script import detect_script, to_simplified, to_traditional
 from drafter.ingestion.clean import clean_text, find_boilerplate
 from drafter.ingestion.load import read_document
-from drafter.domain.script import detect_script, to_simplified, to_traditional
 from drafter.ingestion.normalize import normalize_punctuation
 from drafter.resources import corpus_files
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def raw(prefix: str) -> str:
     (path,) = [p for p in corpus_files() if p.name.startswith(prefix)]
     return read_document(path)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cleaned(prefix: str) -> str:
     return clean_text(raw(prefix))
 

@@ -40,7 +40,9 @@ def test_ingest_one_file_json(tmp_path):
 def test_search_on_empty_index_indexes_the_builtin_corpus(tmp_path):
     res = run("search", "送温暖", "--index", tmp_path / "fresh", "--json", "-k", "3")
     assert res.exit_code == 0, res.output
-    assert "is empty: indexing the built-in corpus" in res.stderr and "indexed the built-in corpus: 22 plans" in res.stderr
+    assert (
+        "is empty: indexing the built-in corpus" in res.stderr and "indexed the built-in corpus: 22 plans" in res.stderr
+    )
     assert len(json.loads(res.stdout)) == 3
     res = run("ingest", "--index", tmp_path / "fresh")
     assert res.exit_code == 0 and f"{len(corpus_files())} unchanged" in res.stdout

@@ -68,8 +68,18 @@ def test_score_markdown_file_summary_and_json(tmp_path):
     assert 0 < data["overall"] <= 1 and data["unit"] == "hospital" and data["year"] == 2024
     assert data["inferred"]["unit"]["inferred"] is False
     assert data["kind"] == "plan" and data["format"] == "markdown"
-    assert set(data["metrics"]) >= {"coverage", "order", "placeholders", "boilerplate", "foreign_words",
-                                    "wrong_years", "stale_terms", "repeated_sentences", "copying", "brief_asks"}
+    assert set(data["metrics"]) >= {
+        "coverage",
+        "order",
+        "placeholders",
+        "boilerplate",
+        "foreign_words",
+        "wrong_years",
+        "stale_terms",
+        "repeated_sentences",
+        "copying",
+        "brief_asks",
+    }
     assert data["metrics"]["placeholders"]["value"] == 0
     assert {"coverage", "order_factor", "penalty", "kind_factor"} == set(data["components"])
 
@@ -99,13 +109,33 @@ def test_score_bad_input_is_one_line(tmp_path):
 
 def test_eval_offline_writes_reports_and_fails_on_thresholds(tmp_path, corpus_index):
     suite = tmp_path / "suite.yaml"
-    suite.write_text(yaml.safe_dump({"name": "cli", "briefs": [
-        {"id": "gov", "unit": "government", "year": 2025, "brief": "今年重点：机关干部健康体检"},
-    ]}, allow_unicode=True), encoding="utf-8")
+    suite.write_text(
+        yaml.safe_dump(
+            {
+                "name": "cli",
+                "briefs": [
+                    {"id": "gov", "unit": "government", "year": 2025, "brief": "今年重点：机关干部健康体检"},
+                ],
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     ok = tmp_path / "ok.yaml"
     ok.write_text(yaml.safe_dump({"mean": {"overall": 0.1}, "max": {"placeholders": 0}}), encoding="utf-8")
-    res = run("eval", "--suite", suite, "--out", tmp_path / "out", "--thresholds", ok, "--index",
-              corpus_index.index_dir, "--no-reference", "--update-baseline")
+    res = run(
+        "eval",
+        "--suite",
+        suite,
+        "--out",
+        tmp_path / "out",
+        "--thresholds",
+        ok,
+        "--index",
+        corpus_index.index_dir,
+        "--no-reference",
+        "--update-baseline",
+    )
     assert res.exit_code == 0, res.output
     assert "thresholds: passed" in res.stdout and "report.md" in res.stdout
     for name in ("report.json", "report.md", "coverage.png"):
@@ -113,8 +143,19 @@ def test_eval_offline_writes_reports_and_fails_on_thresholds(tmp_path, corpus_in
     assert (tmp_path / "baseline.json").is_file()
     strict = tmp_path / "strict.yaml"
     strict.write_text(yaml.safe_dump({"mean": {"overall": 0.999}}), encoding="utf-8")
-    res = run("eval", "--suite", suite, "--out", tmp_path / "out2", "--thresholds", strict, "--index",
-              corpus_index.index_dir, "--no-reference", "--json")
+    res = run(
+        "eval",
+        "--suite",
+        suite,
+        "--out",
+        tmp_path / "out2",
+        "--thresholds",
+        strict,
+        "--index",
+        corpus_index.index_dir,
+        "--no-reference",
+        "--json",
+    )
     _one_line_error(res, 5, "eval thresholds not met", "mean overall")
     data = json.loads(res.stdout)
     assert data["passed"] is False and data["breaches"]
@@ -124,5 +165,18 @@ def test_eval_offline_writes_reports_and_fails_on_thresholds(tmp_path, corpus_in
 def test_eval_bad_suite_and_provider(tmp_path, corpus_index):
     _one_line_error(run("eval", "--suite", tmp_path / "none.yaml", "--out", tmp_path / "o"), 2, "file not found")
     (tmp_path / "s.yaml").write_text("briefs:\n  - {unit: hospital, year: 2024}\n", encoding="utf-8")
-    _one_line_error(run("eval", "--suite", tmp_path / "s.yaml", "--provider", "openai", "--out", tmp_path / "o",
-                        "--index", corpus_index.index_dir), 2, "OPENAI_API_KEY")
+    _one_line_error(
+        run(
+            "eval",
+            "--suite",
+            tmp_path / "s.yaml",
+            "--provider",
+            "openai",
+            "--out",
+            tmp_path / "o",
+            "--index",
+            corpus_index.index_dir,
+        ),
+        2,
+        "OPENAI_API_KEY",
+    )

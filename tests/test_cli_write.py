@@ -51,23 +51,28 @@ def test_docx_and_traditional(env, tmp_path):
     assert docx.Document(str(out)).paragraphs[0].text == "企业2019年工会工作计划"
     r = runner.invoke(app, ["write", "-u", "enterprise", "-y", "2019", "--format", "docx", *env])
     assert r.exit_code == 2 and "--out" in r.stderr
-    r = runner.invoke(app, ["write", "-u", "enterprise", "-y", "2019", "--format", "docx", "-o", str(tmp_path / "p.md"), *env])
+    r = runner.invoke(
+        app, ["write", "-u", "enterprise", "-y", "2019", "--format", "docx", "-o", str(tmp_path / "p.md"), *env]
+    )
     assert r.exit_code == 2 and "does not match" in r.stderr and not (tmp_path / "p.docx").exists()
     r = runner.invoke(app, ["write", "-u", "enterprise", "-y", "2019", "--script", "traditional", *env])
     assert r.exit_code == 0 and r.stdout.startswith("# 企業2019年工會工作計劃")
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["--unit", "zoo", "--year", "2024"], "known units: kindergarten"),
-    (["--unit", "kindergarten", "--year", "1999"], "between 2000 and 2099"),
-    (["--unit", "kindergarten", "--year", "2024", "--provider", "gpt"], "unknown provider"),
-    (["--year", "2024"], "--unit"),
-    (["--unit", "school", "--year", "2024"], "primary_school"),
-    (["--unit", "kindergarten", "--year", "2100"], "between 2000 and 2099"),
-    (["--unit", "kindergarten", "--year", "2024", "--name", "阳光\n# 幼儿园"], "one line"),
-    (["--unit", "kindergarten", "--year", "2024", "--format", "pdf"], "unknown format"),
-    (["--unit", "kindergarten", "--year", "2024", "--outline", "."], "folder"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--unit", "zoo", "--year", "2024"], "known units: kindergarten"),
+        (["--unit", "kindergarten", "--year", "1999"], "between 2000 and 2099"),
+        (["--unit", "kindergarten", "--year", "2024", "--provider", "gpt"], "unknown provider"),
+        (["--year", "2024"], "--unit"),
+        (["--unit", "school", "--year", "2024"], "primary_school"),
+        (["--unit", "kindergarten", "--year", "2100"], "between 2000 and 2099"),
+        (["--unit", "kindergarten", "--year", "2024", "--name", "阳光\n# 幼儿园"], "one line"),
+        (["--unit", "kindergarten", "--year", "2024", "--format", "pdf"], "unknown format"),
+        (["--unit", "kindergarten", "--year", "2024", "--outline", "."], "folder"),
+    ],
+)
 def test_write_errors_are_one_line(env, args, needle):
     r = runner.invoke(app, ["write", *args, *env])
     assert r.exit_code != 0
@@ -76,7 +81,9 @@ def test_write_errors_are_one_line(env, args, needle):
 
 def test_outline_edit_then_write(env, tmp_path):
     path = tmp_path / "o.yaml"
-    r = runner.invoke(app, ["outline", "-u", "kindergarten", "-y", "2024", "--brief", "今年重点：教职工心理健康", "--out", str(path)])
+    r = runner.invoke(
+        app, ["outline", "-u", "kindergarten", "-y", "2024", "--brief", "今年重点：教职工心理健康", "--out", str(path)]
+    )
     assert r.exit_code == 0 and "drafter write --outline" in r.stderr
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("title: 指导思想", "title: 总体要求"), encoding="utf-8")
@@ -126,12 +133,31 @@ def test_model_unreachable_is_one_line_and_nothing_on_stdout(env, monkeypatch):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("DRAFTER_CACHE_DIR", str(env[1]) + "-cache")
-    r = runner.invoke(app, ["write", "-u", "kindergarten", "-y", "2024", "--provider", "openai",
-                            "--base-url", f"http://127.0.0.1:{port}/v1", "--max-retries", "0", "--timeout", "5", *env])
+    r = runner.invoke(
+        app,
+        [
+            "write",
+            "-u",
+            "kindergarten",
+            "-y",
+            "2024",
+            "--provider",
+            "openai",
+            "--base-url",
+            f"http://127.0.0.1:{port}/v1",
+            "--max-retries",
+            "0",
+            "--timeout",
+            "5",
+            *env,
+        ],
+    )
     assert r.exit_code == 4
-    errors = [l for l in r.stderr.splitlines() if "error" in l.lower()]
-    assert errors == [f"drafter: error: cannot reach the model server at http://127.0.0.1:{port}/v1: is it running? "
-                      "set --base-url/OPENAI_BASE_URL"]
+    errors = [x for x in r.stderr.splitlines() if "error" in x.lower()]
+    assert errors == [
+        f"drafter: error: cannot reach the model server at http://127.0.0.1:{port}/v1: is it running? "
+        "set --base-url/OPENAI_BASE_URL"
+    ]
     assert r.stdout == "" and "Traceback" not in r.stderr
 
 
@@ -156,7 +182,9 @@ def test_unfilled_facts_are_listed_on_stderr_and_facts_fill_them(env, tmp_path):
     r = runner.invoke(app, ["facts", "--unit", "幼儿园"])
     assert r.exit_code == 0 and "女职工人数:" in r.stdout and "# " in r.stdout
     facts.write_text(r.stdout.replace("落款日期:", "落款日期: 2024年1月8日"), encoding="utf-8")
-    r = runner.invoke(app, ["write", "-u", "kindergarten", "-y", "2024", "--name", "阳光幼儿园", "--facts", str(facts), *env])
+    r = runner.invoke(
+        app, ["write", "-u", "kindergarten", "-y", "2024", "--name", "阳光幼儿园", "--facts", str(facts), *env]
+    )
     assert r.exit_code == 0, r.stderr
     assert r.stdout.rstrip().endswith("2024年1月8日") and "落款日期" not in r.stderr
 

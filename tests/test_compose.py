@@ -15,15 +15,34 @@ from drafter.draft.outline import outline_for
 from drafter.models import Chunk, Item, Passage, SectionDraft, SubSection
 
 
-def passage(text: str, *, unit: str = "school", kind: str = "plan", section: str | None = "worker_care",
-            plan: str = "p#1") -> Passage:
-    chunk = Chunk(id=f"c{abs(hash(text))}", text=text, plan_id=plan, source="p.txt", unit=unit, kind=kind,
-                  section_id=section, heading_path=[], year=None, script="simplified", start=0, end=len(text))
+def passage(
+    text: str, *, unit: str = "school", kind: str = "plan", section: str | None = "worker_care", plan: str = "p#1"
+) -> Passage:
+    chunk = Chunk(
+        id=f"c{abs(hash(text))}",
+        text=text,
+        plan_id=plan,
+        source="p.txt",
+        unit=unit,
+        kind=kind,
+        section_id=section,
+        heading_path=[],
+        year=None,
+        script="simplified",
+        start=0,
+        end=len(text),
+    )
     return Passage(chunk=chunk, score=1.0)
 
 
-def section_request(unit: str, section_id: str, passages: list[Passage] = (), brief: str = "", year: int = 2024,
-                    items: list[Item] | None = None) -> SectionRequest:
+def section_request(
+    unit: str,
+    section_id: str,
+    passages: list[Passage] = (),
+    brief: str = "",
+    year: int = 2024,
+    items: list[Item] | None = None,
+) -> SectionRequest:
     req = build_request(unit, year, brief=brief)
     o = outline_for(req)
     sec = next(s for s in o.sections if s.id == section_id)
@@ -74,10 +93,14 @@ def test_slogans_without_anything_concrete_are_refused():
 
 
 def test_usable_items_keep_the_section_and_never_repeat_a_planned_item():
-    ps = [passage("1、继续做好送温暖工作，慰问病休、住院教职工及离退休老同志。\n"
-                  "2、一年来，工会共走访慰问困难教职工，取得了良好效果。\n"
-                  "3、组织教职工开展趣味运动会和健步走活动，丰富业余生活。\n"
-                  "4、坚持每年组织一次教职工健康体检，建立教职工健康档案。")]
+    ps = [
+        passage(
+            "1、继续做好送温暖工作，慰问病休、住院教职工及离退休老同志。\n"
+            "2、一年来，工会共走访慰问困难教职工，取得了良好效果。\n"
+            "3、组织教职工开展趣味运动会和健步走活动，丰富业余生活。\n"
+            "4、坚持每年组织一次教职工健康体检，建立教职工健康档案。"
+        )
+    ]
     planned = [Item("每年组织一次教职工健康体检，建立健康档案，体检覆盖率达到100%。")]
     found, refused = usable_items(ps, K, 2024, "worker_care", ["worker_care", "culture_sports"], planned)
     texts = [c.text for c in found]
@@ -94,16 +117,22 @@ def test_split_items_keeps_a_lead_with_its_sentence_and_drops_headings():
 
 
 def test_a_numbered_heading_is_not_fused_with_the_body_below_it():
-    items = tx.split_items("（二）以维护职工权益为工作重点，切实提高医院工会的维权能力\n"
-                           "为积极调动职工为医院的全面发展，充分发挥好职工工会参谋助手作用。")
+    items = tx.split_items(
+        "（二）以维护职工权益为工作重点，切实提高医院工会的维权能力\n"
+        "为积极调动职工为医院的全面发展，充分发挥好职工工会参谋助手作用。"
+    )
     assert items[0] == "以维护职工权益为工作重点，切实提高医院工会的维权能力"
     assert items[1].startswith("为积极调动")
     assert tx.split_items("继续做好送温暖工作，慰问病休、住院职工及离退休老同志，吊唁去世的职工及\n职工家属。") == [
-        "继续做好送温暖工作，慰问病休、住院职工及离退休老同志，吊唁去世的职工及职工家属。"]
+        "继续做好送温暖工作，慰问病休、住院职工及离退休老同志，吊唁去世的职工及职工家属。"
+    ]
 
 
 def test_years_move_to_the_plan_year():
-    assert tx.adapt_year("20xx年继续做好困难职工慰问，2019年完成建家。", 2024) == "2024年继续做好困难职工慰问，2024年完成建家。"
+    assert (
+        tx.adapt_year("20xx年继续做好困难职工慰问，2019年完成建家。", 2024)
+        == "2024年继续做好困难职工慰问，2024年完成建家。"
+    )
 
 
 def test_typos_of_web_copies_are_fixed_from_data():
@@ -151,10 +180,23 @@ def test_awrite_default_runs_in_a_thread():
 
 
 def test_repeated_ideas_are_removed_within_and_across_sections():
-    a = SectionDraft(id="a", title="甲", items=[Item("继续做好送温暖工作，慰问困难教职工和离退休老同志。"),
-                                              Item("继续做好送温暖工作，慰问困难教职工和离退休的老同志们。")])
-    b = SectionDraft(id="b", title="乙", subsections=[SubSection("丙", [
-        Item("继续做好送温暖工作，慰问困难教职工和离退休老同志。"), Item("组织教职工开展趣味运动会。")])])
+    a = SectionDraft(
+        id="a",
+        title="甲",
+        items=[
+            Item("继续做好送温暖工作，慰问困难教职工和离退休老同志。"),
+            Item("继续做好送温暖工作，慰问困难教职工和离退休的老同志们。"),
+        ],
+    )
+    b = SectionDraft(
+        id="b",
+        title="乙",
+        subsections=[
+            SubSection(
+                "丙", [Item("继续做好送温暖工作，慰问困难教职工和离退休老同志。"), Item("组织教职工开展趣味运动会。")]
+            )
+        ],
+    )
     dedupe([a, b])
     assert [i.text for i in a.items] == ["继续做好送温暖工作，慰问困难教职工和离退休老同志。"]
     assert [i.text for i in b.all_items()] == ["组织教职工开展趣味运动会。"]
@@ -167,9 +209,11 @@ def test_punctuation_as_official_documents_expect():
 
 def test_the_schedule_is_built_from_dated_items_and_the_calendar():
     req = build_request("kindergarten", 2024)
-    items = [Item("组织女教职工参加两癌筛查。", months=[5], schedule="组织女教职工参加“两癌”筛查"),
-             Item("开展三八节活动。", months=[3], event="三八国际妇女节", schedule="开展“三八”节系列活动"),
-             Item("每学期开展一次师德培训。", months=[3, 9], schedule="开展师德专题培训")]
+    items = [
+        Item("组织女教职工参加两癌筛查。", months=[5], schedule="组织女教职工参加“两癌”筛查"),
+        Item("开展三八节活动。", months=[3], event="三八国际妇女节", schedule="开展“三八”节系列活动"),
+        Item("每学期开展一次师德培训。", months=[3, 9], schedule="开展师德专题培训"),
+    ]
     entries = schedule_entries(req, items)
     texts = [e.text for e in entries]
     assert "组织女教职工参加“两癌”筛查" in texts and "开展“三八”节系列活动（3月8日）" in texts
@@ -187,7 +231,10 @@ def test_the_schedule_is_built_from_dated_items_and_the_calendar():
 
 
 def test_the_closing_names_the_union_and_marks_what_is_not_known():
-    assert closing(build_request("kindergarten", 2024, name="阳光幼儿园")) == ["阳光幼儿园工会委员会", "【待填：落款日期】"]
+    assert closing(build_request("kindergarten", 2024, name="阳光幼儿园")) == [
+        "阳光幼儿园工会委员会",
+        "【待填：落款日期】",
+    ]
     assert closing(build_request("kindergarten", 2024)) == ["【待填：工会名称】", "【待填：落款日期】"]
     done = build_request("hospital", 2024, facts={"单位名称": "市人民医院", "落款日期": "2024年1月5日"})
     assert closing(done) == ["市人民医院工会委员会", "2024年1月5日"]

@@ -13,8 +13,9 @@ def test_cli_reference_is_generated_from_the_app():
     spec = importlib.util.spec_from_file_location("gen_cli", ROOT / "docs" / "gen_cli.py")
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
-    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == gen.render(), \
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == gen.render(), (
         "docs/cli.md is stale: run `python docs/gen_cli.py`"
+    )
 
 
 def test_readme_names_every_command_and_the_ci_runs_its_test_command():

@@ -83,8 +83,12 @@ class FlakyWriter(Writer):
     def write(self, request):
         if request.section.id == "worker_care":
             raise RuntimeError("model timed out\nsecond line")
-        return SectionDraft(id=request.section.id, title=request.section.title, intro="按计划推进各项工作。",
-                            items=[Item(f"{request.section.title}的具体措施。")])
+        return SectionDraft(
+            id=request.section.id,
+            title=request.section.title,
+            intro="按计划推进各项工作。",
+            items=[Item(f"{request.section.title}的具体措施。")],
+        )
 
 
 def test_failed_sections_are_named_and_the_rest_kept(corpus_index):
@@ -115,17 +119,23 @@ def test_provider_choice(monkeypatch):
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     assert describe(OfflineWriter()) == "drafter: writing with the offline composer (no model configured)"
-    assert describe(OfflineWriter(), api_key="sk-x") == "drafter: writing with the offline composer (--provider offline)"
+    assert (
+        describe(OfflineWriter(), api_key="sk-x") == "drafter: writing with the offline composer (--provider offline)"
+    )
 
 
 # --------------------------------------------------------------------------- the OpenAI-compatible writer, over HTTP
 
-from fake_openai_server import fake_openai  # noqa: E402,F401  (the fixture)
-
 
 def test_openai_provider_through_a_local_server(corpus_index, fake_openai, tmp_path):
-    d = Drafter(index=corpus_index, provider="openai", base_url=fake_openai.base_url, api_key="sk-test",
-                cache_dir=tmp_path / "cache", max_concurrency=3)
+    d = Drafter(
+        index=corpus_index,
+        provider="openai",
+        base_url=fake_openai.base_url,
+        api_key="sk-test",
+        cache_dir=tmp_path / "cache",
+        max_concurrency=3,
+    )
     draft = d.write("kindergarten", 2024)
     d.close()
     assert draft.writer == "openai" and not draft.failed

@@ -45,7 +45,9 @@ def test_deterministic():
 
 
 def test_similar_texts_are_closer(fitted):
-    q, near, far = fitted.embed(["春节送温暖，慰问困难职工", "开展送温暖活动，走访困难职工家庭", "规范工会经费审批和账目公开"])
+    q, near, far = fitted.embed(
+        ["春节送温暖，慰问困难职工", "开展送温暖活动，走访困难职工家庭", "规范工会经费审批和账目公开"]
+    )
     assert float(q @ near) > float(q @ far) + 0.2
 
 
@@ -92,7 +94,7 @@ def test_query_path_imports_no_sklearn(fitted, tmp_path):
         import sys
         from pathlib import Path
         from drafter.index.embed import load_embedder
-        v = load_embedder(Path({str(tmp_path / 'emb')!r})).embed(["送温暖"])
+        v = load_embedder(Path({str(tmp_path / "emb")!r})).embed(["送温暖"])
         assert v.shape[0] == 1
         heavy = [m for m in ("sklearn", "scipy", "jieba") if m in sys.modules]
         print(",".join(heavy))
@@ -136,10 +138,10 @@ class _EmbeddingServer:
         calls = self.calls = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):  # noqa: ANN002
+            def log_message(self, *args):
                 pass
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 calls.append((self.path, self.headers.get("Authorization"), len(body["input"])))
                 data = []
@@ -148,8 +150,14 @@ class _EmbeddingServer:
                     for a, b in zip(text, text[1:]):
                         v[zlib.crc32((a + b).encode()) % 32] += 1.0
                     data.append({"object": "embedding", "index": i, "embedding": v})
-                out = json.dumps({"object": "list", "data": data, "model": body["model"],
-                                  "usage": {"prompt_tokens": 1, "total_tokens": 1}}).encode()
+                out = json.dumps(
+                    {
+                        "object": "list",
+                        "data": data,
+                        "model": body["model"],
+                        "usage": {"prompt_tokens": 1, "total_tokens": 1},
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(out)))
@@ -168,6 +176,7 @@ class _EmbeddingServer:
 @pytest.mark.server
 def test_openai_embedder_builds_and_queries_an_index(monkeypatch, tmp_path, small_corpus):
     from conftest import parse_simple
+
     from drafter.config import IndexConfig
     from drafter.index.build import ingest
     from drafter.index.retrieve import Retriever
@@ -180,7 +189,9 @@ def test_openai_embedder_builds_and_queries_an_index(monkeypatch, tmp_path, smal
         config = IndexConfig.resolve(tmp_path / "idx")
         report = ingest([small_corpus], config=config, parse=parse_simple)
         assert report.embedder == "openai:fake-embed" and report.chunks_total > 0
-        assert server.calls and all(path == "/v1/embeddings" and auth == "Bearer sk-test" for path, auth, _ in server.calls)
+        assert server.calls and all(
+            path == "/v1/embeddings" and auth == "Bearer sk-test" for path, auth, _ in server.calls
+        )
         hits = Retriever(config).search("送温暖 慰问困难职工", unit="hospital", k=3)
         assert hits and all(h.chunk.unit == "hospital" for h in hits) and hits[0].scores["vector"] > 0
         monkeypatch.setenv("DRAFTER_EMBEDDER", "ngram")

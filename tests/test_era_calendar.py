@@ -12,13 +12,16 @@ from drafter.domain.units import load_profile
 from drafter.errors import YearError
 
 
-@pytest.mark.parametrize("year,party,union,plan", [
-    (2005, "党的十六大", "中国工会十四大", "十五"),
-    (2016, "党的十八大", "中国工会十六大", "十三五"),
-    (2019, "党的十九大", "中国工会十七大", "十三五"),
-    (2024, "党的二十大", "中国工会十八大", "十四五"),
-    (2026, "党的二十大", "中国工会十八大", "十五五"),
-])
+@pytest.mark.parametrize(
+    "year,party,union,plan",
+    [
+        (2005, "党的十六大", "中国工会十四大", "十五"),
+        (2016, "党的十八大", "中国工会十六大", "十三五"),
+        (2019, "党的十九大", "中国工会十七大", "十三五"),
+        (2024, "党的二十大", "中国工会十八大", "十四五"),
+        (2026, "党的二十大", "中国工会十八大", "十五五"),
+    ],
+)
 def test_era_for_known_years(year, party, union, plan):
     e = era_for(year)
     assert (e.party_congress, e.union_congress, e.five_year_plan) == (party, union, plan)

@@ -56,7 +56,11 @@ def test_markdown_headings_become_sections(tmp_path):
     assert plan.fmt == "markdown" and plan.title == "阳光幼儿园2024年工会工作计划"
     assert plan.sections[0].level == 0 and "党支部" in plan.sections[0].body
     assert _ids(plan) == [
-        (1, "guiding_ideology"), (1, None), (2, "democratic_management"), (2, "worker_care"), (1, "schedule"),
+        (1, "guiding_ideology"),
+        (1, None),
+        (2, "democratic_management"),
+        (2, "worker_care"),
+        (1, "schedule"),
     ]
     care = next(s for s in plan.sections if s.section_id == "worker_care")
     assert "帮扶制度" in care.body and "- " not in care.body  # list markup dropped
@@ -151,14 +155,17 @@ def test_string_that_names_a_file_is_read_as_a_file(tmp_path):
     assert name == str(path) and fmt == "markdown" and text == MD
 
 
-@pytest.mark.parametrize("make,words", [
-    (lambda d: d / "missing.md", ["file not found", "missing.md"]),
-    (lambda d: d, ["is a folder"]),
-    (lambda d: (d / "empty.txt").write_text("  \n", encoding="utf-8") and d / "empty.txt", ["empty"]),
-    (lambda d: (d / "bin.txt").write_bytes(b"\x00\x01\x02PK\x00" * 50) and d / "bin.txt", ["binary"]),
-    (lambda d: (d / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0") and d / "old.doc", [".doc", ".docx"]),
-    (lambda d: (d / "bad.docx").write_bytes(b"not a zip") and d / "bad.docx", ["Word document"]),
-])
+@pytest.mark.parametrize(
+    "make,words",
+    [
+        (lambda d: d / "missing.md", ["file not found", "missing.md"]),
+        (lambda d: d, ["is a folder"]),
+        (lambda d: (d / "empty.txt").write_text("  \n", encoding="utf-8") and d / "empty.txt", ["empty"]),
+        (lambda d: (d / "bin.txt").write_bytes(b"\x00\x01\x02PK\x00" * 50) and d / "bin.txt", ["binary"]),
+        (lambda d: (d / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0") and d / "old.doc", [".doc", ".docx"]),
+        (lambda d: (d / "bad.docx").write_bytes(b"not a zip") and d / "bad.docx", ["Word document"]),
+    ],
+)
 def test_bad_input_raises_one_line_input_errors(tmp_path, make, words):
     with pytest.raises(InputError) as err:
         parse_plan(make(tmp_path))

@@ -12,7 +12,6 @@ from drafter.errors import ConfigError, InputError, ThresholdError
 from drafter.evaluate.gate import check_thresholds, load_baseline, save_baseline
 from drafter.evaluate.score import parse_asks
 from drafter.evaluate.suite import evals_dir, load_suite, run_eval
-from fake_openai_server import fake_openai  # noqa: F401  (fixture)
 
 LENIENT = {"mean": {"overall": 0.05}, "min": {"coverage": 0.05}, "max": {"placeholders": 0}, "script_match": True}
 
@@ -59,15 +58,18 @@ def test_shipped_suites_cover_units_years_scripts_and_asks():
     assert {b.id for b in smoke.briefs} <= {b.id for b in suite.briefs}
 
 
-@pytest.mark.parametrize("content,words", [
-    ("briefs: [", ["not valid YAML"]),
-    ("name: x\n", ["briefs"]),
-    ("briefs:\n  - {unit: hospital}\n", ["#1", "year"]),
-    ("briefs:\n  - {unit: hospital, year: abc}\n", ["year"]),
-    ("briefs:\n  - {unit: 火星, year: 2024}\n", ["unknown unit"]),
-    ("briefs:\n  - {unit: hospital, year: 2024, script: latin}\n", ["script"]),
-    ("briefs:\n  - {id: a, unit: hospital, year: 2024}\n  - {id: a, unit: hospital, year: 2025}\n", ["twice"]),
-])
+@pytest.mark.parametrize(
+    "content,words",
+    [
+        ("briefs: [", ["not valid YAML"]),
+        ("name: x\n", ["briefs"]),
+        ("briefs:\n  - {unit: hospital}\n", ["#1", "year"]),
+        ("briefs:\n  - {unit: hospital, year: abc}\n", ["year"]),
+        ("briefs:\n  - {unit: 火星, year: 2024}\n", ["unknown unit"]),
+        ("briefs:\n  - {unit: hospital, year: 2024, script: latin}\n", ["script"]),
+        ("briefs:\n  - {id: a, unit: hospital, year: 2024}\n  - {id: a, unit: hospital, year: 2025}\n", ["twice"]),
+    ],
+)
 def test_bad_suite_files_are_input_errors(tmp_path, content, words):
     path = tmp_path / "suite.yaml"
     path.write_text(content, encoding="utf-8")
@@ -83,15 +85,26 @@ def test_bad_suite_files_are_input_errors(tmp_path, content, words):
 
 
 def _row(system, brief, overall, **metrics):
-    return {"system": system, "brief": brief, "unit": "hospital", "year": 2024, "script": "simplified",
-            "script_out": metrics.pop("script_out", "simplified"), "overall": overall,
-            "metrics": {"overall": overall, **metrics}, "reasons": {k: f"{k} reason" for k in metrics}, "error": None}
+    return {
+        "system": system,
+        "brief": brief,
+        "unit": "hospital",
+        "year": 2024,
+        "script": "simplified",
+        "script_out": metrics.pop("script_out", "simplified"),
+        "overall": overall,
+        "metrics": {"overall": overall, **metrics},
+        "reasons": {k: f"{k} reason" for k in metrics},
+        "error": None,
+    }
 
 
 def test_check_thresholds_mean_min_max_errors_and_script():
-    rows = [_row("offline", "a", 0.8, coverage=0.9, placeholders=0),
-            _row("offline", "b", 0.4, coverage=0.5, placeholders=2, script_out="traditional"),
-            _row("reference", "c", 0.1, coverage=0.1, placeholders=9)]
+    rows = [
+        _row("offline", "a", 0.8, coverage=0.9, placeholders=0),
+        _row("offline", "b", 0.4, coverage=0.5, placeholders=2, script_out="traditional"),
+        _row("reference", "c", 0.1, coverage=0.1, placeholders=9),
+    ]
     aggregates = {"offline": {"mean": {"overall": 0.6}}, "reference": {"mean": {"overall": 0.1}}}
     th = {"mean": {"overall": 0.7}, "min": {"coverage": 0.6}, "max": {"placeholders": 0}, "script_match": True}
     breaches = check_thresholds(rows, aggregates, th)
@@ -132,8 +145,13 @@ def tiny_run(corpus_index, tmp_path_factory):
     os.environ.pop("OPENAI_API_KEY", None)
     os.environ.pop("OPENAI_BASE_URL", None)
     seen: list[tuple[int, int, str]] = []
-    result = run_eval(suite, out_dir=folder / "out", config=corpus_index, update_baseline=True,
-                      progress=lambda d, t, label: seen.append((d, t, label)))
+    result = run_eval(
+        suite,
+        out_dir=folder / "out",
+        config=corpus_index,
+        update_baseline=True,
+        progress=lambda d, t, label: seen.append((d, t, label)),
+    )
     return folder, result, seen
 
 
@@ -160,7 +178,7 @@ def test_run_writes_the_three_reports(tiny_run):
 
 
 def test_report_markdown_reads_as_tables_with_shortfalls(tiny_run):
-    folder, result, _ = tiny_run
+    folder, _result, _ = tiny_run
     md = (folder / "out" / "report.md").read_text(encoding="utf-8")
     assert "## Thresholds: passed" in md
     assert "| system | plans | mean overall |" in md
@@ -173,12 +191,13 @@ def test_report_markdown_reads_as_tables_with_shortfalls(tiny_run):
 
 
 def test_second_run_compares_with_the_baseline_and_thresholds_fail(tiny_run, corpus_index):
-    folder, first, _ = tiny_run
+    folder, _first, _ = tiny_run
     assert json.loads((folder / "baseline.json").read_text(encoding="utf-8"))["suites"]["tiny"]
     strict = folder / "strict.yaml"
     strict.write_text(yaml.safe_dump({"mean": {"overall": 1.01}, "min": {"coverage": 1.01}}), encoding="utf-8")
-    result = run_eval(folder / "suite.yaml", out_dir=folder / "out2", config=corpus_index, thresholds=strict,
-                      reference=False)
+    result = run_eval(
+        folder / "suite.yaml", out_dir=folder / "out2", config=corpus_index, thresholds=strict, reference=False
+    )
     assert result.baseline is not None
     md = (folder / "out2" / "report.md").read_text(encoding="utf-8")
     assert "(=)" in md  # same drafts as the baseline: no change
@@ -188,8 +207,14 @@ def test_second_run_compares_with_the_baseline_and_thresholds_fail(tiny_run, cor
         result.check()
     assert err.value.exit_code == 5 and "\n" not in str(err.value) and "report.md" in str(err.value)
     with pytest.raises(ThresholdError):
-        run_eval(folder / "suite.yaml", out_dir=folder / "out3", config=corpus_index, thresholds=strict,
-                 reference=False, check=True)
+        run_eval(
+            folder / "suite.yaml",
+            out_dir=folder / "out3",
+            config=corpus_index,
+            thresholds=strict,
+            reference=False,
+            check=True,
+        )
     assert (folder / "out3" / "report.md").exists()  # reports are written before failing
 
 
@@ -223,12 +248,28 @@ def test_report_markdown_shows_failures_and_deltas():
     ok.update(missing=["worker_care"], reasons={"placeholders": "1 placeholders, e.g. 20xx年"}, chars={})
     failed = {**_row("offline", "b", 0.0), "error": "model down: timeout", "missing": [], "chars": {}}
     result = {
-        "suite": "t", "started": "now", "seconds": 1.0, "provider": "offline", "systems": ["offline"],
-        "briefs": [{"id": "a"}, {"id": "b"}], "rows": [ok, failed], "breaches": ["offline: 1 drafts failed"],
-        "aggregates": {"offline": {"n": 2, "errors": 1, "mean": {"overall": 0.35, "coverage": 0.8, "order": 1.0},
-                                   "min": {"overall": 0.0}, "sum": {"placeholders": 1}}},
-        "baseline": {"path": "b.json", "created": "then", "systems": {"offline": {
-            "mean": {"overall": 0.5}, "briefs": {"a": {"overall": 0.6, "placeholders": 0}}}}},
+        "suite": "t",
+        "started": "now",
+        "seconds": 1.0,
+        "provider": "offline",
+        "systems": ["offline"],
+        "briefs": [{"id": "a"}, {"id": "b"}],
+        "rows": [ok, failed],
+        "breaches": ["offline: 1 drafts failed"],
+        "aggregates": {
+            "offline": {
+                "n": 2,
+                "errors": 1,
+                "mean": {"overall": 0.35, "coverage": 0.8, "order": 1.0},
+                "min": {"overall": 0.0},
+                "sum": {"placeholders": 1},
+            }
+        },
+        "baseline": {
+            "path": "b.json",
+            "created": "then",
+            "systems": {"offline": {"mean": {"overall": 0.5}, "briefs": {"a": {"overall": 0.6, "placeholders": 0}}}},
+        },
         "reference_by_unit": {},
     }
     md = render_markdown(result)

@@ -12,8 +12,16 @@ from drafter.evaluate.score import combine
 from drafter.models import Section
 
 BODY = "组织全体教职工深入学习党的二十大精神，结合本园实际开展专题学习讨论，把学习成果转化为工作动力。"  # > 40 chars
-USUAL = ["guiding_ideology", "goals", "political_guidance", "democratic_management", "worker_care",
-         "culture_sports", "union_building", "schedule"]
+USUAL = [
+    "guiding_ideology",
+    "goals",
+    "political_guidance",
+    "democratic_management",
+    "worker_care",
+    "culture_sports",
+    "union_building",
+    "schedule",
+]
 
 
 def sec(heading: str, sid: str | None, body: str = BODY, level: int = 1, own: bool = True) -> Section:
@@ -31,14 +39,36 @@ def ctx(sections: list[Section] | None = None, text: str | None = None, **kw) ->
 def full_plan() -> list[Section]:
     return [
         sec("一、指导思想", "guiding_ideology"),
-        sec("二、工作目标", "goals", body="建设教职工信赖的职工之家，让每一位教职工在工会组织中感受到温暖，全年开展活动不少于十次。"),
-        sec("三、加强民主管理", "democratic_management", body="按时召开教职工代表大会，审议园务工作报告，落实园务公开制度，保障教职工的知情权参与权。"),
-        sec("四、关心教职工生活", "worker_care", body="坚持困难教职工帮扶制度，做好生日慰问和住院探望，组织年度健康体检，关注教职工心理健康。"),
-        sec("五、工会自身建设", "union_building", body="加强工会委员的学习培训，规范工会经费的使用管理，完善会员档案，做好工会各项台账工作。"),
+        sec(
+            "二、工作目标",
+            "goals",
+            body="建设教职工信赖的职工之家，让每一位教职工在工会组织中感受到温暖，全年开展活动不少于十次。",
+        ),
+        sec(
+            "三、加强民主管理",
+            "democratic_management",
+            body="按时召开教职工代表大会，审议园务工作报告，落实园务公开制度，保障教职工的知情权参与权。",
+        ),
+        sec(
+            "四、关心教职工生活",
+            "worker_care",
+            body="坚持困难教职工帮扶制度，做好生日慰问和住院探望，组织年度健康体检，关注教职工心理健康。",
+        ),
+        sec(
+            "五、工会自身建设",
+            "union_building",
+            body="加强工会委员的学习培训，规范工会经费的使用管理，完善会员档案，做好工会各项台账工作。",
+        ),
     ]
 
 
-WEIGHTS = {"guiding_ideology": 1.0, "goals": 0.5, "democratic_management": 0.9, "worker_care": 1.0, "union_building": 0.6}
+WEIGHTS = {
+    "guiding_ideology": 1.0,
+    "goals": 0.5,
+    "democratic_management": 0.9,
+    "worker_care": 1.0,
+    "union_building": 0.6,
+}
 
 
 def test_metrics_dict_is_uniform():
@@ -52,6 +82,7 @@ def test_metrics_dict_is_uniform():
 
 
 # --------------------------------------------------------------------------- structure
+
 
 def test_coverage_full_and_missing_weighted():
     full = M.coverage(ctx(full_plan(), weights=WEIGHTS))
@@ -76,8 +107,10 @@ def test_coverage_needs_a_real_body():
 
 
 def test_coverage_counts_subsections_under_their_parent():
-    plan = [sec("一、关心职工生活", "worker_care", body=""),
-            sec("（一）送温暖", "worker_care", body=BODY, level=2, own=False)]
+    plan = [
+        sec("一、关心职工生活", "worker_care", body=""),
+        sec("（一）送温暖", "worker_care", body=BODY, level=2, own=False),
+    ]
     r = M.coverage(ctx(plan, weights={"worker_care": 1.0}))
     assert r.value == 1.0
 
@@ -119,14 +152,18 @@ def test_section_lengths():
 
 # --------------------------------------------------------------------------- faults
 
-@pytest.mark.parametrize("text,n", [
-    ("20xx年工会工作计划", 1),
-    ("xx年，我园工会", 1),
-    ("召开第XX届职代会，由某某同志主持", 2),
-    ("联系人：____", 1),
-    ("2024年工会工作计划", 0),
-    ("开展Excel培训和xxx", 1),
-])
+
+@pytest.mark.parametrize(
+    "text,n",
+    [
+        ("20xx年工会工作计划", 1),
+        ("xx年，我园工会", 1),
+        ("召开第XX届职代会，由某某同志主持", 2),
+        ("联系人：____", 1),
+        ("2024年工会工作计划", 0),
+        ("开展Excel培训和xxx", 1),
+    ],
+)
 def test_placeholders(text, n):
     assert M.placeholders(ctx(text=text)).value == n
 
@@ -138,7 +175,12 @@ def test_boilerplate_patterns_and_finder():
     assert {"下面是小编整理", "范文", "供大家参考"} <= set(r.details["matches"])
     assert M.boilerplate(ctx(text="一、指导思想\n以习近平新时代中国特色社会主义思想为指导。")).value == 0
     assert M.boilerplate(ctx(text="做好工会文档资料的整理归档。开篇布局，全年推进。")).value == 0
-    extra = M.boilerplate(ctx(text="一、指导思想\n更多精彩内容请关注本站。", boilerplate_finder=lambda t: ["关注本站"] if "关注本站" in t else []))
+    extra = M.boilerplate(
+        ctx(
+            text="一、指导思想\n更多精彩内容请关注本站。",
+            boilerplate_finder=lambda t: ["关注本站"] if "关注本站" in t else [],
+        )
+    )
     assert extra.value == 1
 
 
@@ -151,18 +193,21 @@ def test_foreign_words():
     assert M.foreign_words(ctx(text="与大学开展联谊", forbidden=["大学"])).value == 1
 
 
-@pytest.mark.parametrize("text,n", [
-    ("2024年工会工作计划，总结2023年工作", 0),
-    ("二00五年工会工作计划", 1),
-    ("二〇二四年工作", 0),
-    ("2018年召开职代会", 1),
-    ("2024—2025学年第一学期", 0),
-    ("2021-2025年职工素质建设工程", 0),
-    ("到2035年远景目标", 0),
-    ("全园2000余名家长", 0),
-    ("1925年中华全国总工会成立", 0),
-    ("2026年要完成", 1),
-])
+@pytest.mark.parametrize(
+    "text,n",
+    [
+        ("2024年工会工作计划，总结2023年工作", 0),
+        ("二00五年工会工作计划", 1),
+        ("二〇二四年工作", 0),
+        ("2018年召开职代会", 1),
+        ("2024—2025学年第一学期", 0),
+        ("2021-2025年职工素质建设工程", 0),
+        ("到2035年远景目标", 0),
+        ("全园2000余名家长", 0),
+        ("1925年中华全国总工会成立", 0),
+        ("2026年要完成", 1),
+    ],
+)
 def test_wrong_years(text, n):
     r = M.wrong_years(ctx(text=text, year=2024))
     assert r.value == n, r.details
@@ -181,9 +226,11 @@ def test_stale_terms_list_and_pattern():
 
 def test_repeated_sentences_across_sections_only():
     same = "切实维护教职工的合法权益，努力为教职工办实事、做好事、解难事"
-    plan = [sec("一、维权", "rights_protection", body=same + "。"),
-            sec("二、关爱", "worker_care", body="1、" + same + "！"),
-            sec("三、建设", "union_building", body="加强工会自身建设。")]
+    plan = [
+        sec("一、维权", "rights_protection", body=same + "。"),
+        sec("二、关爱", "worker_care", body="1、" + same + "！"),
+        sec("三、建设", "union_building", body="加强工会自身建设。"),
+    ]
     r = M.repeated_sentences(ctx(plan))
     assert r.value == 1
     one_section = [sec("一、维权", "rights_protection", body=same + "。" + same + "。")]
@@ -192,7 +239,7 @@ def test_repeated_sentences_across_sections_only():
 
 def test_copying_share_and_longest_span():
     corpus = M.normalize_for_ngrams("工会要充分发挥桥梁纽带作用，切实维护广大职工的合法权益，推动单位健康发展。")
-    grams = {corpus[i:i + 13]: ("c#1",) for i in range(len(corpus) - 12)}
+    grams = {corpus[i : i + 13]: ("c#1",) for i in range(len(corpus) - 12)}
     copied = "工会要充分发挥桥梁纽带作用,切实维护广大职工的合法权益"  # different comma, same text
     r = M.copying(ctx(text=copied, ngrams=grams))
     assert r.value == pytest.approx(1.0)
@@ -219,13 +266,14 @@ def test_kind_factor_orders_kinds():
 
 # --------------------------------------------------------------------------- overall
 
+
 def _results(c: PlanContext) -> dict[str, MetricResult]:
     return {name: fn(c) for name, fn in METRICS.items()}
 
 
 def test_overall_rewards_structure_and_punishes_faults():
     good = ctx(full_plan(), weights=WEIGHTS, year=2024)
-    base, penalties, comp = combine(_results(good))
+    base, penalties, _comp = combine(_results(good))
     assert base == pytest.approx(1.0) and not penalties
     bad_text = good.text + "\n20xx年，下面是小编整理的范文。"
     worse, penalties, _ = combine(_results(ctx(full_plan(), text=bad_text, weights=WEIGHTS, year=2024)))
@@ -246,18 +294,20 @@ def test_every_extra_fault_costs_something():
 
 
 def test_reference_weights_follow_the_unit_and_its_neighbours():
-    from drafter.evaluate.reference import RefPlan, Reference
+    from drafter.evaluate.reference import Reference, RefPlan
 
     def plan(pid, unit, sections, kind="plan"):
         return RefPlan(id=pid, unit=unit, kind=kind, year=2024, norm="", sections={s: 100 for s in sections})
 
-    ref = Reference(plans=[
-        plan("h1", "hospital", ["worker_care", "union_building"]),
-        plan("h2", "hospital", ["worker_care"]),
-        plan("h3", "hospital", ["worker_care", "schedule"]),
-        plan("s1", "hospital", ["achievements", "worker_care"], kind="summary"),  # summaries do not count
-        plan("e1", "enterprise", ["safety_production", "skills_competition"]),
-    ])
+    ref = Reference(
+        plans=[
+            plan("h1", "hospital", ["worker_care", "union_building"]),
+            plan("h2", "hospital", ["worker_care"]),
+            plan("h3", "hospital", ["worker_care", "schedule"]),
+            plan("s1", "hospital", ["achievements", "worker_care"], kind="summary"),  # summaries do not count
+            plan("e1", "enterprise", ["safety_production", "skills_competition"]),
+        ]
+    )
     w = ref.weights("hospital")
     assert w["worker_care"] > w["union_building"] > w.get("goals", 0)
     assert "achievements" not in w and "shortcomings" not in w  # summary-only sections never expected
@@ -273,14 +323,24 @@ def test_a_labelled_sub_heading_covers_its_own_section_but_schedule_items_do_not
     weights = dict(WEIGHTS, finance_audit=0.5, schedule=0.5)
     plan = [s for s in full_plan()] + [
         sec("（一）加强组织建设", "union_building", level=2),
-        sec("（二）规范经费管理，加强经费审查监督", "finance_audit", level=2,
-            body="严格执行工会经费预算，定期开展经费审查，做到收好、管好、用好工会经费，账目公开透明接受监督。"),
+        sec(
+            "（二）规范经费管理，加强经费审查监督",
+            "finance_audit",
+            level=2,
+            body="严格执行工会经费预算，定期开展经费审查，做到收好、管好、用好工会经费，账目公开透明接受监督。",
+        ),
     ]
     cov = M.coverage(ctx(plan, weights=weights))
     assert "finance_audit" in cov.details["present"]
-    schedule = [sec("六、具体活动安排", "schedule", body=""),
-                sec("3月份", "schedule", level=2, body=""),
-                sec("审查工会经费收支情况", "finance_audit", level=3,
-                    body="审查工会经费收支情况，向会员代表报告经费使用，接受会员监督，确保经费用在教职工身上。")]
+    schedule = [
+        sec("六、具体活动安排", "schedule", body=""),
+        sec("3月份", "schedule", level=2, body=""),
+        sec(
+            "审查工会经费收支情况",
+            "finance_audit",
+            level=3,
+            body="审查工会经费收支情况，向会员代表报告经费使用，接受会员监督，确保经费用在教职工身上。",
+        ),
+    ]
     cov = M.coverage(ctx(full_plan() + schedule, weights=weights))
     assert "finance_audit" in cov.details["missing"] and "schedule" in cov.details["present"]

@@ -73,8 +73,10 @@ def test_parse_subsections_items_and_intro():
     assert texts(d.subsections[0].items) == ["每学期举办一次心理健康讲座。", "组织全体教职工参加年度体检。"]
     assert texts(d.subsections[1].items) == ["建立困难教职工档案。", "走访慰问生病住院的教职工。"]
     # every item is the model's, in this section; months and asks are the planned items' business
-    assert all(it.origin == "model" and it.section == "worker_care" and not it.months and it.ask is None
-               for it in d.all_items())
+    assert all(
+        it.origin == "model" and it.section == "worker_care" and not it.months and it.ask is None
+        for it in d.all_items()
+    )
 
 
 def test_parse_plain_items_chatter_notes_and_reworded_heading():
@@ -89,20 +91,27 @@ def test_parse_plain_items_chatter_notes_and_reworded_heading():
 注：以上内容可根据实际调整。"""
     d = parse_section_markdown(answer, CARE)
     assert d.intro == "全年将围绕教职工急难愁盼问题，办好五件实事。"
-    assert texts(d.items) == ["建立谈心谈话制度：每月开展一次谈心活动。", "筹建教职工之家，配齐健身器材。年底前完成验收",
-                              "开展“六一”亲子活动。"]
+    assert texts(d.items) == [
+        "建立谈心谈话制度：每月开展一次谈心活动。",
+        "筹建教职工之家，配齐健身器材。年底前完成验收",
+        "开展“六一”亲子活动。",
+    ]
     assert d.subsections == []
 
 
 def test_parse_drops_polite_wrappers():
-    d = parse_section_markdown("好的，这是“关心关爱教职工”部分的正文。\n工会将办好实事。\n1. 建立谈心制度。\n希望对您有帮助！", CARE)
+    d = parse_section_markdown(
+        "好的，这是“关心关爱教职工”部分的正文。\n工会将办好实事。\n1. 建立谈心制度。\n希望对您有帮助！", CARE
+    )
     assert d.intro == "工会将办好实事。" and texts(d.items) == ["建立谈心制度。"]
 
 
 def test_parse_inline_subheading_and_prose_only():
     d = parse_section_markdown("（一）加强理论学习。组织教职工学习党的创新理论。\n（二）开展主题活动", CARE)
-    assert [(s.title, texts(s.items)) for s in d.subsections] == [("加强理论学习", ["组织教职工学习党的创新理论。"]),
-                                                                 ("开展主题活动", [])]
+    assert [(s.title, texts(s.items)) for s in d.subsections] == [
+        ("加强理论学习", ["组织教职工学习党的创新理论。"]),
+        ("开展主题活动", []),
+    ]
     prose = parse_section_markdown("# 关心关爱教职工\n工会将用心用情服务教职工。\n\n把温暖送到教职工心坎上。", CARE)
     assert prose.intro == "工会将用心用情服务教职工。\n把温暖送到教职工心坎上。"
     assert prose.items == [] and prose.subsections == []
@@ -111,10 +120,15 @@ def test_parse_inline_subheading_and_prose_only():
 def test_parse_keeps_open_facts_and_planted_text_is_just_text():
     d = parse_section_markdown(
         "全年为教职工办好实事。\n1. 春节前走访慰问困难教职工【待填：困难教职工户数】户。\n2. 3月组织女教职工体检，"
-        "覆盖【待填：女职工人数】名女教职工。\n" + POEM, CARE)
+        "覆盖【待填：女职工人数】名女教职工。\n" + POEM,
+        CARE,
+    )
     assert d.intro == "全年为教职工办好实事。"
-    assert texts(d.items) == ["春节前走访慰问困难教职工【待填：困难教职工户数】户。",
-                              "3月组织女教职工体检，覆盖【待填：女职工人数】名女教职工。", POEM]
+    assert texts(d.items) == [
+        "春节前走访慰问困难教职工【待填：困难教职工户数】户。",
+        "3月组织女教职工体检，覆盖【待填：女职工人数】名女教职工。",
+        POEM,
+    ]
 
 
 def test_reasoning_is_dropped_from_answers():
@@ -145,8 +159,10 @@ def test_describe_names_the_model_and_endpoint_and_usage_is_a_copy(monkeypatch, 
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     w = OpenAIWriter(model="qwen-plus", base_url="http://127.0.0.1:8000/v1", api_key=SECRET, cache_dir=tmp_path)
     assert w.describe() == "drafter: writing with the model qwen-plus at http://127.0.0.1:8000/v1"
-    assert OpenAIWriter(model="gpt-4o", api_key=SECRET).describe() == \
-        "drafter: writing with the model gpt-4o at https://api.openai.com/v1"
+    assert (
+        OpenAIWriter(model="gpt-4o", api_key=SECRET).describe()
+        == "drafter: writing with the model gpt-4o at https://api.openai.com/v1"
+    )
     usage = w.usage()
     assert usage == {"requests": 0, "cache_hits": 0, "prompt_tokens": 0, "completion_tokens": 0}
     usage["requests"] = 99
@@ -181,8 +197,15 @@ def test_prompt_over_http_carries_unit_year_brief_and_passages(fake_openai, tmp_
     assert fake_openai.paths == ["/v1/chat/completions"]
     system, user = (m["content"] for m in body["messages"])
     assert system == load_template("system").render({})
-    for text in ("阳光幼儿园", "2024年", "今年重点：教职工心理健康、筹建教职工之家", "本部分标题：关心关爱教职工",
-                 '<参考资料 id="001_abc#1"', "每学期组织一次教职工心理健康讲座。", "开展女教职工健康体检。"):
+    for text in (
+        "阳光幼儿园",
+        "2024年",
+        "今年重点：教职工心理健康、筹建教职工之家",
+        "本部分标题：关心关爱教职工",
+        '<参考资料 id="001_abc#1"',
+        "每学期组织一次教职工心理健康讲座。",
+        "开展女教职工健康体检。",
+    ):
         assert text in user
     assert "authorization" not in fake_openai.header_names[0]
     assert draft.writer == "openai" and draft.id == "worker_care" and draft.title == "关心关爱教职工"
@@ -199,8 +222,16 @@ def test_the_units_facts_reach_the_prompt(fake_openai, tmp_path):
     assert "本单位的已知情况：女职工人数：38；工会主席：李红；上年主要成绩：获评区级模范职工之家" in user
     # a real request: the facts of a hospital, routed through build_request
     fake_openai.reset()
-    user = sent_prompt(fake_openai, tmp_path / "h", routed_request(
-        "hospital", "今年重点：劳务派遣人员入会", name="市第一人民医院", facts={"职工人数": "850人", "编外人员人数": 120}))
+    user = sent_prompt(
+        fake_openai,
+        tmp_path / "h",
+        routed_request(
+            "hospital",
+            "今年重点：劳务派遣人员入会",
+            name="市第一人民医院",
+            facts={"职工人数": "850人", "编外人员人数": 120},
+        ),
+    )
     assert "本单位的已知情况：职工人数：850；编外人员人数：120" in user
     assert "单位：市第一人民医院（单位类型：医院）" in user
 
@@ -209,7 +240,10 @@ def test_the_units_facts_reach_the_prompt(fake_openai, tmp_path):
 def test_the_sections_planned_items_reach_the_prompt_as_deliverables(fake_openai, tmp_path):
     user = sent_prompt(fake_openai, tmp_path, make_request([]))
     deliverables = user.partition("## 本部分必须写到的工作")[2].partition("## 参考资料")[0]
-    assert "1. 围绕“教职工心理健康”，园工会每季度组织一次心理健康讲座或团体辅导。（落实重点“教职工心理健康”；牵头：园工会）" in deliverables
+    assert (
+        "1. 围绕“教职工心理健康”，园工会每季度组织一次心理健康讲座或团体辅导。（落实重点“教职工心理健康”；牵头：园工会）"
+        in deliverables
+    )
     assert "2. 春节前走访慰问困难教职工【待填：困难教职工户数】户，建立帮扶台账。（牵头：工会办公室）" in deliverables
     # a real request: the item planned for the brief's ask is among the deliverables
     fake_openai.reset()
@@ -221,7 +255,8 @@ def test_the_sections_planned_items_reach_the_prompt_as_deliverables(fake_openai
     for it in ask_items:
         assert it.owner and f"{it.text}（落实重点“劳务派遣人员入会”；牵头：{it.owner}）" in deliverables
     assert deliverables.count("\n1. ") == 1 and len(sreq.items) == sum(
-        line[:1].isdigit() for line in deliverables.splitlines())
+        line[:1].isdigit() for line in deliverables.splitlines()
+    )
 
 
 @pytest.mark.server
@@ -372,7 +407,11 @@ def _closed_port() -> int:
         (404, 0, "model 'fake-model' not found at {url} (404): check --model/DRAFTER_MODEL and --base-url"),
         (429, 1, "rate limited by the model server (429) after 1 retries: wait and retry, or lower --max-concurrency"),
         (500, 0, "the model server failed (500) after 0 retries: retry later or check the server at {url}"),
-        (400, 0, "the model server refused the request (400: Bad request.): lower --max-prompt-tokens or check --model"),
+        (
+            400,
+            0,
+            "the model server refused the request (400: Bad request.): lower --max-prompt-tokens or check --model",
+        ),
     ],
 )
 def test_http_errors_become_one_line_model_errors(fake_openai, tmp_path, caplog, status, retries, expected):
@@ -441,7 +480,12 @@ def test_base_url_without_key_uses_a_dummy_key(fake_openai, tmp_path, monkeypatc
 def test_writer_with_an_injected_fake_chat_model(tmp_path):
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-    model = FakeListChatModel(responses=["开头语。\n1. 第一条。\n2. 第二条。", "<think>先想一想。\n1. 草稿</think>\n另一个回答。\n1. 第三条。"])
+    model = FakeListChatModel(
+        responses=[
+            "开头语。\n1. 第一条。\n2. 第二条。",
+            "<think>先想一想。\n1. 草稿</think>\n另一个回答。\n1. 第三条。",
+        ]
+    )
     writer = OpenAIWriter(model="fake", api_key=SECRET, cache_dir=tmp_path, chat_model=model)
     req = make_request([passage("参考。", "001_a#1"), passage("参考二。", "001_a#1"), passage("参考三。", "002_b#1")])
     first = writer.write(req)

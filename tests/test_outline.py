@@ -153,12 +153,18 @@ def test_yaml_aliases_are_refused():
         outline_from_yaml(bomb, "o.yaml")
 
 
-@pytest.mark.parametrize("text,line", [
-    ("unit: kindergarten\nyear: 2024\nsections:\n  - id: custom_a\n    title: [unclosed\n", 5),
-    ("unit: kindergarten\nyear: 2024\nsections:\n  - id: custom_a\n    title: 甲\n  - id: custom_b\n    goal: 没有标题\n", 6),
-    ("unit: zoo\nyear: 2024\nsections:\n  - title: 甲\n", 1),
-    ("unit: kindergarten\nyear: 1900\nsections:\n  - title: 甲\n", 2),
-])
+@pytest.mark.parametrize(
+    "text,line",
+    [
+        ("unit: kindergarten\nyear: 2024\nsections:\n  - id: custom_a\n    title: [unclosed\n", 5),
+        (
+            "unit: kindergarten\nyear: 2024\nsections:\n  - id: custom_a\n    title: 甲\n  - id: custom_b\n    goal: 没有标题\n",
+            6,
+        ),
+        ("unit: zoo\nyear: 2024\nsections:\n  - title: 甲\n", 1),
+        ("unit: kindergarten\nyear: 1900\nsections:\n  - title: 甲\n", 2),
+    ],
+)
 def test_malformed_outline_names_the_line(text, line):
     with pytest.raises(InputError) as err:
         outline_from_yaml(text, "o.yaml")

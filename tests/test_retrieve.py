@@ -89,14 +89,37 @@ def test_bm25_query_segmentation_uses_index_vocabulary(retriever):
 
 def test_diversify_caps_plans_and_keeps_order():
     def p(pid, text, score):
-        return Passage(chunk=Chunk(id=pid + text, text=text, plan_id=pid, source="s", unit="u", kind="plan",
-                                   section_id=None, heading_path=[], year=None, script="simplified", start=0, end=len(text)),
-                       score=score)
+        return Passage(
+            chunk=Chunk(
+                id=pid + text,
+                text=text,
+                plan_id=pid,
+                source="s",
+                unit="u",
+                kind="plan",
+                section_id=None,
+                heading_path=[],
+                year=None,
+                script="simplified",
+                start=0,
+                end=len(text),
+            ),
+            score=score,
+        )
 
-    cands = [p("a", "开展送温暖活动慰问职工", 0.9), p("a", "组织职工体检", 0.8), p("a", "读书分享会", 0.7),
-             p("b", "开展送温暖活动慰问职工", 0.6), p("c", "规范经费管理", 0.5)]
+    cands = [
+        p("a", "开展送温暖活动慰问职工", 0.9),
+        p("a", "组织职工体检", 0.8),
+        p("a", "读书分享会", 0.7),
+        p("b", "开展送温暖活动慰问职工", 0.6),
+        p("c", "规范经费管理", 0.5),
+    ]
     out = diversify(cands, k=4, per_plan=2)
-    assert [(x.chunk.plan_id, x.text) for x in out] == [("a", "开展送温暖活动慰问职工"), ("a", "组织职工体检"), ("c", "规范经费管理")]
+    assert [(x.chunk.plan_id, x.text) for x in out] == [
+        ("a", "开展送温暖活动慰问职工"),
+        ("a", "组织职工体检"),
+        ("c", "规范经费管理"),
+    ]
 
 
 def test_query_path_loads_neither_jieba_nor_sklearn(small_index):
@@ -124,11 +147,11 @@ def test_real_corpus_hospital_songwennuan(corpus_index):
 
 
 def test_retriever_over_a_chroma_server(chroma_server, small_corpus, tmp_path, small_index):
+    from conftest import parse_simple
+
     from drafter.config import IndexConfig
     from drafter.index.build import ingest
     from drafter.index.store import ChromaStore
-
-    from conftest import parse_simple
 
     config = IndexConfig.resolve(tmp_path / "srv-index", chroma_url=chroma_server, collection="retrieve-test")
     ingest([small_corpus], config=config, parse=parse_simple)
@@ -140,7 +163,11 @@ def test_retriever_over_a_chroma_server(chroma_server, small_corpus, tmp_path, s
     with pytest.raises(ConfigError, match="keeps its vectors on the chroma server"):
         Retriever(IndexConfig.resolve(tmp_path / "srv-index"))
     with pytest.raises(ConfigError, match="keeps its vectors in its local chroma folder"):
-        ingest([small_corpus], config=IndexConfig.resolve(small_index.index_dir, chroma_url=chroma_server), parse=parse_simple)
+        ingest(
+            [small_corpus],
+            config=IndexConfig.resolve(small_index.index_dir, chroma_url=chroma_server),
+            parse=parse_simple,
+        )
     rebuilt = ingest([small_corpus], config=config, parse=parse_simple, rebuild=True)
     assert rebuilt.refitted
     names = ChromaStore(config).collection_names()
@@ -153,12 +180,22 @@ test_retriever_over_a_chroma_server = pytest.mark.server(test_retriever_over_a_c
 def test_bm25_update_matches_a_fresh_build(make_plan):
     from drafter.index.chunk import chunk_plan
 
-    plans = [make_plan(f"b{i}#1", [("一、关爱职工", f"开展送温暖活动，第{i}次慰问困难职工。", "care"),
-                                   ("二、经费", f"规范经费管理{i}。", "finance")], unit=u)
-             for i, u in enumerate(["hospital", "kindergarten", "enterprise"])]
+    plans = [
+        make_plan(
+            f"b{i}#1",
+            [
+                ("一、关爱职工", f"开展送温暖活动，第{i}次慰问困难职工。", "care"),
+                ("二、经费", f"规范经费管理{i}。", "finance"),
+            ],
+            unit=u,
+        )
+        for i, u in enumerate(["hospital", "kindergarten", "enterprise"])
+    ]
     chunks = [c for p in plans for c in chunk_plan(p)]
-    toks = [[w for w in ("送温暖", "慰问", "困难职工", "经费", "管理", str(i)) if w in c.text or w == str(i)]
-            for i, c in enumerate(chunks)]
+    toks = [
+        [w for w in ("送温暖", "慰问", "困难职工", "经费", "管理", str(i)) if w in c.text or w == str(i)]
+        for i, c in enumerate(chunks)
+    ]
     full = BM25Index.build(chunks, toks)
     half = BM25Index.build(chunks[:3], toks[:3]).updated(remove=set(), chunks=chunks[3:], tokens=toks[3:])
     removed = full.updated(remove={chunks[0].id}, chunks=[], tokens=[])

@@ -16,7 +16,6 @@ from drafter.evaluate.reference import PLAN_KINDS, corpus_plans
 from drafter.evaluate.score import score
 
 
-
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory, monkeypatch):
     """The reference cache goes to a temporary folder, not the user's cache dir."""
@@ -144,8 +143,11 @@ def test_summary_is_told_apart_from_a_plan():
     assert s.to_dict()["kind"] == "summary"
     # every union plan of the corpus, scored as a plan of the same unit, beats the summary
     # unless it is tiny; and the best of them beats it by far
-    plan_scores = [score(p.text, unit=unit, exclude_plans=[p.id]).overall
-                   for p in plans.values() if p.kind.value == "plan" and len(p.text) > 900]
+    plan_scores = [
+        score(p.text, unit=unit, exclude_plans=[p.id]).overall
+        for p in plans.values()
+        if p.kind.value == "plan" and len(p.text) > 900
+    ]
     assert max(plan_scores) > s.overall + 0.2
     assert sum(plan_scores) / len(plan_scores) > s.overall
     # the same summary forced to count as a plan scores higher: the kind is what costs it
@@ -164,6 +166,9 @@ def test_scoring_a_corpus_plan_counts_copying_unless_excluded():
 
 def test_placeholder_text_in_the_corpus_is_caught():
     # the scraped corpus really does contain 20xx/xx年 placeholders and 篇1-style boilerplate
-    hits = [score(p.text, unit=p.unit.value, exclude_plans=[p.id]) for p in corpus_plans()
-            if re.search(r"20xx|xx年", p.text)]
+    hits = [
+        score(p.text, unit=p.unit.value, exclude_plans=[p.id])
+        for p in corpus_plans()
+        if re.search(r"20xx|xx年", p.text)
+    ]
     assert hits and all(r.value("placeholders") >= 1 for r in hits)

@@ -99,14 +99,26 @@ def test_segmentation_of_004_2() -> None:
     ]
     months = [s for s in sections if s.level == 2]
     assert [s.heading for s in months] == [
-        "3月份", "4月份", "5月份", "6月份", "7月8月份", "9月份", "10月份", "11月份", "12月份",
+        "3月份",
+        "4月份",
+        "5月份",
+        "6月份",
+        "7月8月份",
+        "9月份",
+        "10月份",
+        "11月份",
+        "12月份",
     ]
     assert all(s.path == ["具体活动安排", s.heading] for s in months)
     summer = next(s for s in months if s.heading == "7月8月份")
     assert summer.body == "组织夏季旅游"
     may = [s for s in sections if s.path[:2] == ["具体活动安排", "5月份"] and s.level == 3]
-    assert [s.heading for s in may] == ["参加医学部教职工足球赛", "组织职工春季一日游", "5.12护士节庆祝活动",
-                                        "筹备职工代表大会换届，职工代表培训，收集提案"]
+    assert [s.heading for s in may] == [
+        "参加医学部教职工足球赛",
+        "组织职工春季一日游",
+        "5.12护士节庆祝活动",
+        "筹备职工代表大会换届，职工代表培训，收集提案",
+    ]
     assert all(s.path == ["具体活动安排", "5月份", s.heading] for s in may)
     items = [s for s in sections if s.path[:1] == ["加强工会组织建设，提高整体工作水平"] and s.level == 3]
     assert [s.number for s in items] == ["1", "2", "3"]
@@ -128,7 +140,9 @@ def test_offsets_cover_the_text_in_order() -> None:
 def test_unnumbered_headings_and_items_in_004_5() -> None:
     sections = corpus()["004#5"].sections
     assert [(s.level, s.heading) for s in sections[:3]] == [
-        (1, "指导思想"), (1, "工作任务"), (1, "健全女工组织，规范女职工工作制度"),
+        (1, "指导思想"),
+        (1, "工作任务"),
+        (1, "健全女工组织，规范女职工工作制度"),
     ]
     assert sections[0].body.startswith("紧紧围绕院党委确定的工作思路")
 
@@ -151,8 +165,13 @@ def test_paths_nest_by_level() -> None:
     text = "一、甲\n正文\n（一）乙\n1、丙\n①丁\n2、戊\n二、己\n1、庚"
     got = [(s.level, s.path) for s in segment(text)]
     assert got == [
-        (1, ["甲"]), (2, ["甲", "乙"]), (3, ["甲", "乙", "丙"]), (4, ["甲", "乙", "丙", "丁"]),
-        (3, ["甲", "乙", "戊"]), (1, ["己"]), (3, ["己", "庚"]),
+        (1, ["甲"]),
+        (2, ["甲", "乙"]),
+        (3, ["甲", "乙", "丙"]),
+        (4, ["甲", "乙", "丙", "丁"]),
+        (3, ["甲", "乙", "戊"]),
+        (1, ["己"]),
+        (3, ["己", "庚"]),
     ]
 
 
@@ -169,10 +188,20 @@ def test_lead_paragraphs_head_restarted_item_lists_in_003_2() -> None:
         "按照去年工作会议精神，今后要切实把工会的职能落到实处",
     ]
     assert [s.section_id for s in groups] == [
-        "skills_competition", "worker_care", "union_building", "women_workers", "culture_sports", "next_steps",
+        "skills_competition",
+        "worker_care",
+        "union_building",
+        "women_workers",
+        "culture_sports",
+        "next_steps",
     ]
     care = [s for s in sections if s.path[:1] == [groups[1].heading] and s.level == 3]
     assert [s.heading for s in care][0] == "开展送温暖活动不间断"
     # the first list (under the preamble) is not a restart; other plans are untouched
-    assert all(s.level != 2 or s.number or "月" in s.heading for p in corpus().values() if p.id[:3] != "003" for s in p.sections)
+    assert all(
+        s.level != 2 or s.number or "月" in s.heading
+        for p in corpus().values()
+        if p.id[:3] != "003"
+        for s in p.sections
+    )
     assert parse_heading("结合全年的施工生产任务，深入持久地开展劳动竞赛活动。") is None

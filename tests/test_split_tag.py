@@ -13,38 +13,53 @@ from drafter.models import Plan
 
 # (unit, kind, year) per plan, in file order; script per file
 EXPECTED: dict[str, tuple[str, list[tuple[str, str, int | None]]]] = {
-    "000": ("simplified", [
-        ("enterprise", "summary", None),       # 首钢 union summary
-        ("school", "plan", None),              # 我校, 校务公开, 教代会
-        ("hospital", "not_union", None),       # a hospital's business plan
-        ("enterprise", "summary", None),       # mining work area (工区, 入井)
-        ("hospital", "plan", None),            # hospital union plan
-    ]),
-    "001": ("simplified", [
-        ("school", "plan", None),              # 教学人员, 新教案
-        ("community", "plan", None),           # 骆驼街道, 楼宇商圈, 村(社区)
-        ("school", "plan", 2005),              # 大佘太总校 (中小学), 二00五年
-    ]),
-    "002": ("simplified", [
-        ("school", "plan", None),              # 教工, 教研组, 教代会
-        ("enterprise", "plan", None),          # the appended 贵铝 plan
-    ]),
-    "003": ("simplified", [
-        ("government", "summary", None),       # 市总工会
-        ("enterprise", "summary_and_plan", None),
-        ("primary_school", "summary_and_plan", None),
-    ]),
-    "004": ("traditional", [
-        ("hospital", "plan", 2023),
-        ("hospital", "plan", 2023),
-        ("hospital", "plan", 2023),
-        ("hospital", "plan", 2023),
-        ("hospital", "plan", 2023),            # 女工委
-        ("hospital", "plan", 2023),
-        ("hospital", "plan", 2023),            # 女工委
-        ("university", "plan", 2023),          # 校教代会, 高校教师, 学院
-        ("hospital", "plan", 2023),            # 经审
-    ]),
+    "000": (
+        "simplified",
+        [
+            ("enterprise", "summary", None),  # 首钢 union summary
+            ("school", "plan", None),  # 我校, 校务公开, 教代会
+            ("hospital", "not_union", None),  # a hospital's business plan
+            ("enterprise", "summary", None),  # mining work area (工区, 入井)
+            ("hospital", "plan", None),  # hospital union plan
+        ],
+    ),
+    "001": (
+        "simplified",
+        [
+            ("school", "plan", None),  # 教学人员, 新教案
+            ("community", "plan", None),  # 骆驼街道, 楼宇商圈, 村(社区)
+            ("school", "plan", 2005),  # 大佘太总校 (中小学), 二00五年
+        ],
+    ),
+    "002": (
+        "simplified",
+        [
+            ("school", "plan", None),  # 教工, 教研组, 教代会
+            ("enterprise", "plan", None),  # the appended 贵铝 plan
+        ],
+    ),
+    "003": (
+        "simplified",
+        [
+            ("government", "summary", None),  # 市总工会
+            ("enterprise", "summary_and_plan", None),
+            ("primary_school", "summary_and_plan", None),
+        ],
+    ),
+    "004": (
+        "traditional",
+        [
+            ("hospital", "plan", 2023),
+            ("hospital", "plan", 2023),
+            ("hospital", "plan", 2023),
+            ("hospital", "plan", 2023),
+            ("hospital", "plan", 2023),  # 女工委
+            ("hospital", "plan", 2023),
+            ("hospital", "plan", 2023),  # 女工委
+            ("university", "plan", 2023),  # 校教代会, 高校教师, 学院
+            ("hospital", "plan", 2023),  # 经审
+        ],
+    ),
 }
 
 
@@ -168,7 +183,10 @@ def test_restart_splits_only_when_the_unit_changes() -> None:
 
 
 def test_trim_truncated_end() -> None:
-    assert trim_truncated_end("一、甲\n完整的一句话。后面是被截断的半句话，没有结束的标点符号而且很长很长") == "一、甲\n完整的一句话。"
+    assert (
+        trim_truncated_end("一、甲\n完整的一句话。后面是被截断的半句话，没有结束的标点符号而且很长很长")
+        == "一、甲\n完整的一句话。"
+    )
     assert trim_truncated_end("甲乙丙。\n3月份\n组织夏季旅游") == "甲乙丙。\n3月份\n组织夏季旅游"
 
 
@@ -216,10 +234,21 @@ def test_collection_with_bracketed_markers(tmp_path) -> None:
 
     body = "一、指导思想\n以习近平新时代中国特色社会主义思想为指导，全心全意依靠教职工办好幼儿园，组织全园教职工开展保教技能竞赛。\n"
     path = tmp_path / "kg.txt"
-    path.write_text("幼儿园工会工作计划范文3篇\n【篇一】幼儿园工会工作计划\n" + body + "【篇二】幼儿园工会工作计划\n" + body
-                    + "【篇三】2024年幼儿园工会工作计划\n" + body, encoding="utf-8")
+    path.write_text(
+        "幼儿园工会工作计划范文3篇\n【篇一】幼儿园工会工作计划\n"
+        + body
+        + "【篇二】幼儿园工会工作计划\n"
+        + body
+        + "【篇三】2024年幼儿园工会工作计划\n"
+        + body,
+        encoding="utf-8",
+    )
     plans = plans_from_file(path)
-    assert [p.title for p in plans] == ["幼儿园工会工作计划 篇一", "幼儿园工会工作计划 篇二", "2024年幼儿园工会工作计划 篇三"]
+    assert [p.title for p in plans] == [
+        "幼儿园工会工作计划 篇一",
+        "幼儿园工会工作计划 篇二",
+        "2024年幼儿园工会工作计划 篇三",
+    ]
     assert [p.unit.value for p in plans] == ["kindergarten"] * 3
     assert [p.year.value for p in plans] == [None, None, 2024]
 
@@ -248,8 +277,11 @@ def test_tag_unit_for_every_unit_type(text: str, unit: str) -> None:
     [
         ("本学期，在园领导的支持下，我园工会开展了教职工趣味运动会，组织了三八节活动，取得了较好的效果。", "summary"),
         ("本学期工会将继续开展送温暖活动，组织教职工参加文体活动，进一步加强工会自身建设。", "plan"),
-        ("2023年工会工作总结\n一、主要工作\n工会组织了职工运动会，慰问了困难职工。\n二、存在问题\n活动形式单一。\n"
-         "三、明年工作打算\n1、继续开展送温暖活动。\n2、加强工会自身建设。\n3、丰富职工文化生活。", "summary_and_plan"),
+        (
+            "2023年工会工作总结\n一、主要工作\n工会组织了职工运动会，慰问了困难职工。\n二、存在问题\n活动形式单一。\n"
+            "三、明年工作打算\n1、继续开展送温暖活动。\n2、加强工会自身建设。\n3、丰富职工文化生活。",
+            "summary_and_plan",
+        ),
         ("一年来，工会做了大量工作，取得了一定成绩。今后，我们要继续努力。", "summary"),
     ],
 )

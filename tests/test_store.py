@@ -25,7 +25,9 @@ def store(request, tmp_path) -> ChromaStore:
 
 @pytest.fixture
 def chunks(make_plan):
-    k = make_plan("k#1", [("一、关爱职工", "开展送温暖活动。慰问困难职工。", "care"), ("二、经费", "规范经费管理。", "finance")])
+    k = make_plan(
+        "k#1", [("一、关爱职工", "开展送温暖活动。慰问困难职工。", "care"), ("二、经费", "规范经费管理。", "finance")]
+    )
     h = make_plan("h#1", [("一、关爱职工", "医院开展送温暖活动。", "care")], unit="hospital", year=None)
     return chunk_plan(k) + chunk_plan(h)
 
@@ -51,11 +53,13 @@ def test_add_query_get_delete(store, chunks):
     hits = store.query(vecs[0], k=10, where={"unit": {"$in": ["hospital"]}})
     assert hits and all(c.unit == "hospital" for c, _ in hits)
     assert all(c.year is None for c, _ in hits)  # None survives the flat metadata
-    hits = store.query(vecs[0], k=10, where={"$and": [{"unit": {"$in": ["kindergarten"]}}, {"section_id": {"$in": ["finance"]}}]})
+    hits = store.query(
+        vecs[0], k=10, where={"$and": [{"unit": {"$in": ["kindergarten"]}}, {"section_id": {"$in": ["finance"]}}]}
+    )
     assert [c.section_id for c, _ in hits] == ["finance"]
 
     assert store.get([chunks[1].id, "missing", chunks[0].id]) == [chunks[1], chunks[0]]
-    ids, texts, metas = store.get_all()
+    ids, _texts, metas = store.get_all()
     assert sorted(ids) == sorted(c.id for c in chunks)
     assert {m["plan_id"] for m in metas} == {"k#1", "h#1"}
 
@@ -66,7 +70,7 @@ def test_add_query_get_delete(store, chunks):
 
 def test_cosine_distances(store, chunks):
     store.add(chunks[:2], np.array([[1, 0, 0, 0], [0, 1, 0, 0]], dtype=np.float32))
-    (first, d0), (second, d1) = store.query(np.array([1, 0, 0, 0], dtype=np.float32), k=2)
+    (first, d0), (_second, d1) = store.query(np.array([1, 0, 0, 0], dtype=np.float32), k=2)
     assert first.id == chunks[0].id and d0 == pytest.approx(0.0, abs=1e-5) and d1 == pytest.approx(1.0, abs=1e-5)
 
 

@@ -6,16 +6,30 @@ import functools
 
 import pytest
 
+from drafter.domain.taxonomy import CanonicalSection, label_sections, load_taxonomy, section_stats
 from drafter.ingestion.pipeline import load_plans
 from drafter.ingestion.segment import segment
-from drafter.domain.taxonomy import CanonicalSection, label_sections, load_taxonomy, section_stats
 from drafter.models import Plan
 
 REQUIRED_IDS = [
-    "guiding_ideology", "goals", "political_guidance", "democratic_management", "rights_protection",
-    "professional_ethics", "skills_competition", "safety_production", "worker_care", "women_workers",
-    "culture_sports", "union_building", "finance_audit", "safeguards", "schedule",
-    "achievements", "shortcomings", "next_steps",
+    "guiding_ideology",
+    "goals",
+    "political_guidance",
+    "democratic_management",
+    "rights_protection",
+    "professional_ethics",
+    "skills_competition",
+    "safety_production",
+    "worker_care",
+    "women_workers",
+    "culture_sports",
+    "union_building",
+    "finance_audit",
+    "safeguards",
+    "schedule",
+    "achievements",
+    "shortcomings",
+    "next_steps",
 ]
 
 
@@ -139,7 +153,13 @@ def test_corpus_sections_are_labelled() -> None:
     assert {"democratic_management", "worker_care", "culture_sports", "union_building", "next_steps"} <= ids("003#3")
     assert ids("004#7") == {"women_workers"}
     assert ids("004#9") >= {"finance_audit"}
-    assert {"democratic_management", "professional_ethics", "rights_protection", "culture_sports", "union_building"} <= ids("004#8")
+    assert {
+        "democratic_management",
+        "professional_ethics",
+        "rights_protection",
+        "culture_sports",
+        "union_building",
+    } <= ids("004#8")
     assert ids("000#3") == set()  # a hospital's business plan is not labelled as a union plan
 
 
@@ -147,12 +167,20 @@ def test_section_stats_are_believable() -> None:
     plans = list(corpus())
     stats = section_stats(plans)
     assert set(stats) == {"units", "sections", "plans_per_unit", "headings", "labelled_headings"}
-    assert stats["units"] == ["primary_school", "school", "university", "hospital", "enterprise", "government", "community"]
+    assert stats["units"] == [
+        "primary_school",
+        "school",
+        "university",
+        "hospital",
+        "enterprise",
+        "government",
+        "community",
+    ]
     assert sum(stats["plans_per_unit"].values()) == len(plans) == 22
     assert stats["plans_per_unit"]["hospital"] == 10
     assert list(stats["sections"]) == load_taxonomy().ids()
     rows = stats["sections"]
-    for sid, row in rows.items():
+    for _sid, row in rows.items():
         assert row["total"] == sum(row["by_unit"].values())
         assert all(row["by_unit"][u] <= stats["plans_per_unit"][u] for u in stats["units"])
     assert rows["schedule"]["by_unit"]["hospital"] == 1 and rows["schedule"]["total"] == 1  # only 004#2 has one
@@ -182,9 +210,14 @@ def test_schedule_holds_its_month_items_and_a_work_list_is_not_a_schedule() -> N
     ("text", "expected"),
     [
         ("三、具体工作安排\n3月：召开教代会。9月：庆祝教师节。", [("具体工作安排", "schedule"), ("3月", "schedule")]),
-        ("具体工作安排如下：\n1、开展送温暖活动\n2、收缴会费",
-         [("具体工作安排", None), ("开展送温暖活动", "worker_care"), ("收缴会费", "finance_audit")]),
-        ("具体工作安排\n3月份\n1、召开教代会", [("具体工作安排", "schedule"), ("3月份", "schedule"), ("召开教代会", "schedule")]),
+        (
+            "具体工作安排如下：\n1、开展送温暖活动\n2、收缴会费",
+            [("具体工作安排", None), ("开展送温暖活动", "worker_care"), ("收缴会费", "finance_audit")],
+        ),
+        (
+            "具体工作安排\n3月份\n1、召开教代会",
+            [("具体工作安排", "schedule"), ("3月份", "schedule"), ("召开教代会", "schedule")],
+        ),
         ("具体活动安排\n1、召开教代会", [("具体活动安排", "schedule"), ("召开教代会", "schedule")]),
     ],
 )

@@ -7,8 +7,16 @@ import pytest
 from drafter.domain.units import foreign_names, list_units, load_profile
 from drafter.errors import UnknownUnitError
 
-DRAFTING = ["kindergarten", "primary_school", "middle_school", "university", "hospital", "enterprise",
-            "government", "community"]
+DRAFTING = [
+    "kindergarten",
+    "primary_school",
+    "middle_school",
+    "university",
+    "hospital",
+    "enterprise",
+    "government",
+    "community",
+]
 
 
 def test_list_units_has_every_drafting_unit_with_its_words():
@@ -20,8 +28,16 @@ def test_list_units_has_every_drafting_unit_with_its_words():
         assert u.forbidden, u.id
 
 
-@pytest.mark.parametrize("name,unit", [("幼儿园", "kindergarten"), ("医院", "hospital"), ("公司", "enterprise"),
-                                       ("Hospital", "hospital"), ("街道", "community")])
+@pytest.mark.parametrize(
+    "name,unit",
+    [
+        ("幼儿园", "kindergarten"),
+        ("医院", "hospital"),
+        ("公司", "enterprise"),
+        ("Hospital", "hospital"),
+        ("街道", "community"),
+    ],
+)
 def test_aliases_resolve(name, unit):
     assert load_profile(name).id == unit
 

@@ -6,8 +6,8 @@ import functools
 import logging
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -23,7 +23,9 @@ IndexOpt = typer.Option(
     None, "--index", help="Index folder (default: $DRAFTER_INDEX_DIR or the user data dir).", show_default=False
 )
 ChromaUrlOpt = typer.Option(
-    None, "--chroma-url", help="Use a chroma server, e.g. http://127.0.0.1:8000 (default: $DRAFTER_CHROMA_URL).",
+    None,
+    "--chroma-url",
+    help="Use a chroma server, e.g. http://127.0.0.1:8000 (default: $DRAFTER_CHROMA_URL).",
     show_default=False,
 )
 JsonOpt = typer.Option(False, "--json", help="Print JSON for scripts.")
@@ -107,4 +109,3 @@ class Progress:
             sys.stderr.write("\r" + " " * width(self._last) + "\r")
             sys.stderr.flush()
             self._last = ""
-

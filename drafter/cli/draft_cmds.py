@@ -13,12 +13,17 @@ from drafter.cli import app
 from drafter.cli._common import ChromaUrlOpt, IndexOpt, JsonOpt, Progress, handle_errors, info, user_path
 from drafter.errors import InputError, ModelError, OutputExistsError
 
-UnitOpt = typer.Option(..., "--unit", "-u", help="Unit type: kindergarten, hospital … or 幼儿园, 医院 (see `drafter units`).")
+UnitOpt = typer.Option(
+    ..., "--unit", "-u", help="Unit type: kindergarten, hospital … or 幼儿园, 医院 (see `drafter units`)."
+)
 YearOpt = typer.Option(..., "--year", "-y", help="Plan year (2000–2099).", show_default=False)
 NameOpt = typer.Option(None, "--name", help="The unit's name for the title, e.g. 阳光幼儿园.", show_default=False)
-BriefOpt = typer.Option("", "--brief", help="This year's asks, e.g. 今年重点：教职工心理健康、筹建职工之家 (or @file).",
-                        show_default=False)
-FactsOpt = typer.Option(None, "--facts", help="The unit's facts (YAML from `drafter facts --unit U`).", show_default=False)
+BriefOpt = typer.Option(
+    "", "--brief", help="This year's asks, e.g. 今年重点：教职工心理健康、筹建职工之家 (or @file).", show_default=False
+)
+FactsOpt = typer.Option(
+    None, "--facts", help="The unit's facts (YAML from `drafter facts --unit U`).", show_default=False
+)
 FORMATS = ("md", "txt", "docx")
 
 
@@ -67,23 +72,49 @@ def _output(out: Path | None, fmt: str | None, force: bool) -> tuple[Path | None
 @app.command()
 @handle_errors
 def write(
-    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="Unit type: kindergarten, hospital … or 幼儿园, 医院 (see `drafter units`)."),
+    unit: Optional[str] = typer.Option(
+        None, "--unit", "-u", help="Unit type: kindergarten, hospital … or 幼儿园, 医院 (see `drafter units`)."
+    ),
     year: Optional[int] = typer.Option(None, "--year", "-y", help="Plan year (2000–2099).", show_default=False),
     name: Optional[str] = NameOpt,
     brief: str = BriefOpt,
     facts: Optional[Path] = FactsOpt,
-    outline: Optional[Path] = typer.Option(None, "--outline", help="Draft from an (edited) outline file made by `drafter outline`."),
-    provider: str = typer.Option("auto", "--provider", help="auto (openai when OPENAI_API_KEY/OPENAI_BASE_URL is set), offline or openai."),
-    model: Optional[str] = typer.Option(None, "--model", help="Chat model name (default: $DRAFTER_MODEL, else gpt-4o-mini).", show_default=False),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).", show_default=False),
-    api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (default: $OPENAI_API_KEY).", show_default=False),
-    temperature: Optional[float] = typer.Option(None, "--temperature", help="Sampling temperature for the model.", show_default=False),
+    outline: Optional[Path] = typer.Option(
+        None, "--outline", help="Draft from an (edited) outline file made by `drafter outline`."
+    ),
+    provider: str = typer.Option(
+        "auto", "--provider", help="auto (openai when OPENAI_API_KEY/OPENAI_BASE_URL is set), offline or openai."
+    ),
+    model: Optional[str] = typer.Option(
+        None, "--model", help="Chat model name (default: $DRAFTER_MODEL, else gpt-4o-mini).", show_default=False
+    ),
+    base_url: Optional[str] = typer.Option(
+        None, "--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).", show_default=False
+    ),
+    api_key: Optional[str] = typer.Option(
+        None, "--api-key", help="API key (default: $OPENAI_API_KEY).", show_default=False
+    ),
+    temperature: Optional[float] = typer.Option(
+        None, "--temperature", help="Sampling temperature for the model.", show_default=False
+    ),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds per model request.", show_default=False),
-    max_retries: Optional[int] = typer.Option(None, "--max-retries", help="Retries per model request.", show_default=False),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md, txt or docx (default: from the --out suffix, else md).", show_default=False),
+    max_retries: Optional[int] = typer.Option(
+        None, "--max-retries", help="Retries per model request.", show_default=False
+    ),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", "-f", help="md, txt or docx (default: from the --out suffix, else md).", show_default=False
+    ),
     script: str = typer.Option("simplified", "--script", help="simplified or traditional."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the plan to this file (.md, .txt or .docx) instead of stdout.", show_default=False),
-    sources: Optional[Path] = typer.Option(None, "--sources", help="Also write where each item came from to this Markdown file.", show_default=False),
+    out: Optional[Path] = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Write the plan to this file (.md, .txt or .docx) instead of stdout.",
+        show_default=False,
+    ),
+    sources: Optional[Path] = typer.Option(
+        None, "--sources", help="Also write where each item came from to this Markdown file.", show_default=False
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite --out (and --sources) if they exist."),
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=32, help="Sections drafted at once."),
     index: Optional[Path] = IndexOpt,
@@ -99,13 +130,29 @@ def write(
         sources_path, _ = _output(sources, "md", force)
     if outline is None and (unit is None or year is None):
         raise InputError("give --unit and --year (e.g. --unit kindergarten --year 2024), or --outline FILE")
-    drafter = Drafter(index=user_path(str(index)) if index else None, chroma_url=chroma_url, provider=provider,
-                      model=model, base_url=base_url, api_key=api_key, max_concurrency=concurrency, warn=info,
-                      temperature=temperature, timeout=timeout, max_retries=max_retries)
+    drafter = Drafter(
+        index=user_path(str(index)) if index else None,
+        chroma_url=chroma_url,
+        provider=provider,
+        model=model,
+        base_url=base_url,
+        api_key=api_key,
+        max_concurrency=concurrency,
+        warn=info,
+        temperature=temperature,
+        timeout=timeout,
+        max_retries=max_retries,
+    )
     # Everything cheap is checked before the index or a model is touched.
-    request, plan = drafter.request(unit, year, brief=brief_text(brief), name=name,
-                                    outline=user_path(str(outline)) if outline else None, script=script,
-                                    facts=user_path(str(facts)) if facts else None)
+    request, plan = drafter.request(
+        unit,
+        year,
+        brief=brief_text(brief),
+        name=name,
+        outline=user_path(str(outline)) if outline else None,
+        script=script,
+        facts=user_path(str(facts)) if facts else None,
+    )
     info(describe(drafter.writer, api_key=api_key, base_url=base_url))
     progress = Progress("drafting")
     drafter.progress = progress
@@ -128,12 +175,17 @@ def write(
         save_text(sources_path, draft.sources_markdown, force=force)
         info(f"drafter: wrote the sources to {sources_path}")
     if draft.unfilled:
-        info("drafter: facts to fill in (【待填：…】 in the plan): " + "、".join(draft.unfilled)
-             + "; give them with --facts (see `drafter facts`)")
+        info(
+            "drafter: facts to fill in (【待填：…】 in the plan): "
+            + "、".join(draft.unfilled)
+            + "; give them with --facts (see `drafter facts`)"
+        )
     if draft.failed:
         causes = "；".join(dict.fromkeys(s.error for s in draft.sections if s.error))
-        raise ModelError(f"{len(draft.failed)} section(s) failed and were left out: {'、'.join(draft.failed)} "
-                         f"({causes}); run again (answers already drafted are cached) or use --provider offline")
+        raise ModelError(
+            f"{len(draft.failed)} section(s) failed and were left out: {'、'.join(draft.failed)} "
+            f"({causes}); run again (answers already drafted are cached) or use --provider offline"
+        )
 
 
 @app.command("outline")
@@ -143,7 +195,13 @@ def outline_cmd(
     year: int = YearOpt,
     name: Optional[str] = NameOpt,
     brief: str = BriefOpt,
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the outline file here (edit it, then `drafter write --outline FILE`).", show_default=False),
+    out: Optional[Path] = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Write the outline file here (edit it, then `drafter write --outline FILE`).",
+        show_default=False,
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -165,7 +223,9 @@ def outline_cmd(
 @handle_errors
 def facts(
     unit: str = UnitOpt,
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the template here instead of stdout.", show_default=False),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Write the template here instead of stdout.", show_default=False
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
 ) -> None:
     """Print the template of a unit's facts (人数, 工会主席, 经费…) to fill in for `write --facts`."""

@@ -17,7 +17,9 @@ from drafter.cli._common import ChromaUrlOpt, IndexOpt, JsonOpt, Progress, handl
 @handle_errors
 def score_cmd(
     file: str = typer.Argument(..., help="A plan: .md, .txt or .docx file ('-' reads text from stdin)."),
-    unit: Optional[str] = typer.Option(None, "--unit", help="Score as a plan of this unit (default: inferred from the text)."),
+    unit: Optional[str] = typer.Option(
+        None, "--unit", help="Score as a plan of this unit (default: inferred from the text)."
+    ),
     year: Optional[int] = typer.Option(None, "--year", help="The plan year (default: inferred from the text)."),
     brief: str = typer.Option("", "--brief", help="The brief the plan answers; its asks (今年重点：A、B) are checked."),
     as_json: bool = JsonOpt,
@@ -45,10 +47,16 @@ def eval_cmd(
     suite: Optional[Path] = typer.Option(None, "--suite", help="Suite of briefs (default: evals/suite.yaml)."),
     provider: str = typer.Option("offline", "--provider", help="offline, openai (needs OPENAI_API_KEY) or auto."),
     out: Path = typer.Option(Path("eval-out"), "--out", help="Folder for report.json, report.md and coverage.png."),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline to compare with (default: baseline.json beside the suite)."),
+    baseline: Optional[Path] = typer.Option(
+        None, "--baseline", help="Baseline to compare with (default: baseline.json beside the suite)."
+    ),
     update_baseline: bool = typer.Option(False, "--update-baseline", help="Store this run as the suite's baseline."),
-    thresholds: Optional[Path] = typer.Option(None, "--thresholds", help="Thresholds file (default: the suite's thresholds.yaml)."),
-    no_reference: bool = typer.Option(False, "--no-reference", help="Skip scoring the corpus plans as the human reference."),
+    thresholds: Optional[Path] = typer.Option(
+        None, "--thresholds", help="Thresholds file (default: the suite's thresholds.yaml)."
+    ),
+    no_reference: bool = typer.Option(
+        False, "--no-reference", help="Skip scoring the corpus plans as the human reference."
+    ),
     index: Optional[Path] = IndexOpt,
     chroma_url: Optional[str] = ChromaUrlOpt,
     as_json: bool = JsonOpt,
@@ -60,15 +68,32 @@ def eval_cmd(
     progress = Progress("eval")
     try:
         result = run_eval(
-            suite, provider=provider, out_dir=out, baseline=baseline, update_baseline=update_baseline,
-            thresholds=thresholds, reference=not no_reference, config=IndexConfig.resolve(index, chroma_url),
-            progress=progress, warn=info,
+            suite,
+            provider=provider,
+            out_dir=out,
+            baseline=baseline,
+            update_baseline=update_baseline,
+            thresholds=thresholds,
+            reference=not no_reference,
+            config=IndexConfig.resolve(index, chroma_url),
+            progress=progress,
+            warn=info,
         )
     finally:
         progress.close()
     if as_json:
-        typer.echo(json.dumps({"passed": result.passed, "breaches": result.breaches, "files": result.files,
-                               "aggregates": result.aggregates}, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "passed": result.passed,
+                    "breaches": result.breaches,
+                    "files": result.files,
+                    "aggregates": result.aggregates,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         typer.echo(result.summary())
     result.check()

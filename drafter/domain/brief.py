@@ -53,7 +53,9 @@ def clean_brief(text: str) -> str:
     t = re.sub(r"\n\s*\n+", "\n", t).strip()
     limit = vocabulary().max_chars
     if len(t) > limit:
-        raise InputError(f"the brief has {len(t)} characters; keep it to {limit} (the year's priorities, not a whole plan)")
+        raise InputError(
+            f"the brief has {len(t)} characters; keep it to {limit} (the year's priorities, not a whole plan)"
+        )
     return t
 
 

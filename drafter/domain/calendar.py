@@ -40,8 +40,13 @@ class CalendarEvent:
         return f"{self.activity}（{d}）" if d else self.activity
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "month": self.month, "date": self.date.isoformat() if self.date else None,
-                "activity": self.activity, "line": self.line()}
+        return {
+            "name": self.name,
+            "month": self.month,
+            "date": self.date.isoformat() if self.date else None,
+            "activity": self.activity,
+            "line": self.line(),
+        }
 
 
 def lunar_to_solar(year: int, month: int, day: int) -> dt.date:
@@ -103,7 +108,9 @@ def year_events(year: int, profile: UnitProfile) -> list[CalendarEvent]:
         activity = profile.fill(template, party_years=year - 1921, date=date_str)
         show = raw.get("date_text", True) is not False and "{date}" not in template
         out.append(CalendarEvent(raw["name"], month, activity, date, show))
-    return sorted(out, key=lambda e: (e.month, e.date or dt.date(year, e.month, 28) if e.show_date else dt.date(year, e.month, 1)))
+    return sorted(
+        out, key=lambda e: (e.month, e.date or dt.date(year, e.month, 28) if e.show_date else dt.date(year, e.month, 1))
+    )
 
 
 def schedule_for(unit: str, year: int, profile: UnitProfile | None = None) -> list[tuple[int, list[CalendarEvent]]]:

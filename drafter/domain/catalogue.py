@@ -176,11 +176,22 @@ def _item(raw: dict[str, Any], file: str, *, year: int | None = None) -> WorkIte
     if year is not None and kind not in YEAR_KINDS:
         raise ConfigError(f"{where}: kind must be one of {', '.join(YEAR_KINDS)}")
     return WorkItem(
-        id=iid, section=section, text=text, tier=tier, units=lists["units"], not_units=lists["not_units"],
-        must_for=lists["must_for"], start=int(start) if start is not None else None,
-        until=int(until) if until is not None else None, when=when, schedule=schedule,
-        owner=str(raw.get("owner") or ""), asks=tuple(str(a) for a in raw.get("asks") or ()), texts=texts,
-        kind=kind, year=year,
+        id=iid,
+        section=section,
+        text=text,
+        tier=tier,
+        units=lists["units"],
+        not_units=lists["not_units"],
+        must_for=lists["must_for"],
+        start=int(start) if start is not None else None,
+        until=int(until) if until is not None else None,
+        when=when,
+        schedule=schedule,
+        owner=str(raw.get("owner") or ""),
+        asks=tuple(str(a) for a in raw.get("asks") or ()),
+        texts=texts,
+        kind=kind,
+        year=year,
     )
 
 

@@ -25,25 +25,31 @@ class Era:
     """Framing for one plan year. ``None`` fields are unknown for that year and never printed."""
 
     year: int
-    party_congress: str | None = None        # 党的二十大
-    party_spirit: str = ""                   # 党的二十大和二十届二中全会精神
-    union_congress: str | None = None        # 中国工会十八大
-    five_year_plan: str | None = None        # 十四五
-    five_year_phrase: str | None = None      # “十四五”规划收官之年
-    guide: str = ""                          # 习近平新时代中国特色社会主义思想
+    party_congress: str | None = None  # 党的二十大
+    party_spirit: str = ""  # 党的二十大和二十届二中全会精神
+    union_congress: str | None = None  # 中国工会十八大
+    five_year_plan: str | None = None  # 十四五
+    five_year_phrase: str | None = None  # “十四五”规划收官之年
+    guide: str = ""  # 习近平新时代中国特色社会主义思想
     study: str = ""
     key_phrases: list[str] = field(default_factory=list)
     beyond_table: bool = False
 
-    def guiding_sentence(self, profile) -> str:  # noqa: ANN001 - UnitProfile
+    def guiding_sentence(self, profile) -> str:
         """The 指导思想 paragraph for a unit, built from the era.yaml templates."""
         t = _data()["templates"]
         union_clause = ""
         if self.union_congress:
             union_clause = t["union_spirit_clause"].format(union_congress=self.union_congress.removeprefix("中国工会"))
         template = t["guiding"] if self.party_congress else t["guiding_no_congress"]
-        return profile.fill(template, guide=self.guide, party_spirit=self.party_spirit, study=self.study,
-                            union_spirit_clause=union_clause, year=self.year)
+        return profile.fill(
+            template,
+            guide=self.guide,
+            party_spirit=self.party_spirit,
+            study=self.study,
+            union_spirit_clause=union_clause,
+            year=self.year,
+        )
 
     def year_sentence(self) -> str | None:
         """E.g. ``2025年是“十四五”规划收官之年`` (None when the year has no such standing)."""
@@ -106,7 +112,9 @@ def era_for(year: int) -> Era:
                 era.five_year_phrase = t["five_year_last"].format(plan=plan["name"])
             else:
                 era.five_year_phrase = t["five_year_key"].format(plan=plan["name"])
-    era.key_phrases = [p for p in (era.guide, era.party_spirit, era.union_congress and f"{era.union_congress}精神") if p]
+    era.key_phrases = [
+        p for p in (era.guide, era.party_spirit, era.union_congress and f"{era.union_congress}精神") if p
+    ]
     return era
 
 

@@ -42,8 +42,15 @@ def fact_fields() -> tuple[FactField, ...]:
     """Every fact field of ``facts.yaml``, in file order."""
     out = []
     for raw in load_data("facts.yaml").get("fields") or []:
-        out.append(FactField(key=str(raw["key"]), hint=str(raw.get("hint") or ""), example=raw.get("example"),
-                             kind=str(raw.get("kind") or "text"), units=tuple(raw.get("units") or ())))
+        out.append(
+            FactField(
+                key=str(raw["key"]),
+                hint=str(raw.get("hint") or ""),
+                example=raw.get("example"),
+                kind=str(raw.get("kind") or "text"),
+                units=tuple(raw.get("units") or ()),
+            )
+        )
     return tuple(out)
 
 
@@ -115,8 +122,9 @@ def check_facts(values: Mapping[str, Any] | None, unit: str | None = None) -> Fa
 def load_facts(path: str | Path, unit: str | None = None) -> Facts:
     """Read a facts file written from ``drafter facts`` (UTF-8 YAML; no aliases, at most 64 kB)."""
     what = "facts file"
-    text = read_user_text(Path(path), what, max_bytes=MAX_FACTS_BYTES,
-                          hint="create one with `drafter facts --unit U > facts.yaml`")
+    text = read_user_text(
+        Path(path), what, max_bytes=MAX_FACTS_BYTES, hint="create one with `drafter facts --unit U > facts.yaml`"
+    )
     raw = load_user_yaml(text, f"{what} {path}", "fix the file (see `drafter facts --unit U`)")
     if raw is None:
         return Facts({})

@@ -6,7 +6,12 @@ DIGITS = "零一二三四五六七八九"
 # Every way a digit is written in the corpus's numerals (二00五年, 二○○五, 二〇〇五 …).
 DIGIT_VALUES: dict[str, int] = {
     **{ch: i for i, ch in enumerate(DIGITS)},
-    "两": 2, "〇": 0, "○": 0, "O": 0, "Ｏ": 0, "０": 0,
+    "两": 2,
+    "〇": 0,
+    "○": 0,
+    "O": 0,
+    "Ｏ": 0,
+    "０": 0,
     **{str(i): i for i in range(10)},
     **{chr(0xFF10 + i): i for i in range(10)},
 }

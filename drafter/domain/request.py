@@ -64,7 +64,9 @@ def clean_name(name: str | None) -> str | None:
     if re.search(r"[\x00-\x1f\x7f]", text):
         raise InputError("the unit name must be one line of text (no line breaks or control characters)")
     if re.search(r"[<>#*`\[\]{}|\\]", text):
-        raise InputError(f"the unit name {text!r} holds markup characters (< > # * ` [ ] {{ }} | \\); give the plain name")
+        raise InputError(
+            f"the unit name {text!r} holds markup characters (< > # * ` [ ] {{ }} | \\); give the plain name"
+        )
     if len(text) > MAX_NAME_CHARS:
         raise InputError(f"the unit name has {len(text)} characters; give the unit's name ({MAX_NAME_CHARS} at most)")
     return text
@@ -102,6 +104,13 @@ def build_request(
     else:
         resolved = check_facts(facts, profile.id)
     return DraftRequest(
-        unit=profile, year=y, era=era_for(y), events=tuple(year_events(y, profile)), name=clean_name(name),
-        brief=text, asks=parsed, facts=resolved, script=check_script(script),
+        unit=profile,
+        year=y,
+        era=era_for(y),
+        events=tuple(year_events(y, profile)),
+        name=clean_name(name),
+        brief=text,
+        asks=parsed,
+        facts=resolved,
+        script=check_script(script),
     )

@@ -17,7 +17,7 @@ SCRIPTS = ("simplified", "traditional")
 _CJK_RE = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _converter(config: str):
     import opencc
 

@@ -150,12 +150,16 @@ def load_taxonomy() -> Taxonomy:
         )
         for d in data["sections"]
     ]
-    anchored = [(str(d["id"]), str(a)[1:]) for d in data["sections"] for a in d.get("aliases", []) if str(a).startswith("^")]
+    anchored = [
+        (str(d["id"]), str(a)[1:]) for d in data["sections"] for a in d.get("aliases", []) if str(a).startswith("^")
+    ]
     bonus = {str(k): float(v) for k, v in (data.get("label_bonus") or {}).items()}
     return Taxonomy(sections, bonus=bonus, anchored=anchored)
 
 
-def label_sections(sections: list[Section], taxonomy: Taxonomy | None = None, *, kind: str | None = None) -> list[Section]:
+def label_sections(
+    sections: list[Section], taxonomy: Taxonomy | None = None, *, kind: str | None = None
+) -> list[Section]:
     """Set ``section_id``/``own_label`` on each section (in place; also returned).
 
     A section's own label comes from its heading (for the untitled preamble, from a
@@ -175,9 +179,9 @@ def label_sections(sections: list[Section], taxonomy: Taxonomy | None = None, *,
             own = taxonomy.label(m.group(1), kind=kind) if m else None
         else:
             own = taxonomy.label(s.heading, s.body if _long_item(s) else "", kind=kind)
-            if in_schedule and own != SCHEDULE:
-                own = None
-            elif own == SCHEDULE and not in_schedule and not _is_schedule(sections, k):
+            if (in_schedule and own != SCHEDULE) or (
+                own == SCHEDULE and not in_schedule and not _is_schedule(sections, k)
+            ):
                 own = None
         inherited = next((sid for _, sid in reversed(stack) if sid), None) if s.level > 0 else None
         s.section_id = own or inherited

@@ -44,8 +44,10 @@ def resolve_unit(name: str, *, drafting_only: bool = False) -> str:
         if low == u["id"] or key == u["name"] or key in u.get("aliases", []):
             if drafting_only and not u.get("drafting"):
                 instead = " or ".join(f"{x} ({unit_name(x)})" for x in u.get("draft_as") or [])
-                raise UnknownUnitError(f"{u['id']} ({u['name']}) tags corpus plans but has no drafting profile; "
-                                       f"draft for {instead or 'one of the units of `drafter units`'}")
+                raise UnknownUnitError(
+                    f"{u['id']} ({u['name']}) tags corpus plans but has no drafting profile; "
+                    f"draft for {instead or 'one of the units of `drafter units`'}"
+                )
             return u["id"]
     raise UnknownUnitError(_unknown_message(key, drafting_only=drafting_only))
 
@@ -82,8 +84,23 @@ class UnitProfile:
     forbidden: list[str] = field(default_factory=list)
     exclude_sections: list[str] = field(default_factory=list)
 
-    WORDS = ("staff", "women", "home", "congress", "congress_full", "openness", "ethics", "self", "we", "this",
-             "union", "leader", "work", "service", "name")
+    WORDS = (
+        "staff",
+        "women",
+        "home",
+        "congress",
+        "congress_full",
+        "openness",
+        "ethics",
+        "self",
+        "we",
+        "this",
+        "union",
+        "leader",
+        "work",
+        "service",
+        "name",
+    )
 
     @classmethod
     def word_names(cls) -> tuple[str, ...]:
@@ -136,10 +153,10 @@ def foreign_names() -> list[str]:
     return list(load_data("units.yaml").get("foreign_names") or [])
 
 
-_FIELDS = {f for f in UnitProfile.__dataclass_fields__}  # noqa: SLF001
+_FIELDS = {f for f in UnitProfile.__dataclass_fields__}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _profile(unit_id: str) -> UnitProfile:
     for raw in load_data("units.yaml")["units"]:
         if raw["id"] == unit_id:

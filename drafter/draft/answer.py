@@ -56,8 +56,8 @@ def _same_title(text: str, title: str) -> bool:
 def _split_heading(text: str) -> tuple[str, str]:
     """``加强学习。组织教职工…`` → (``加强学习``, ``组织教职工…``) when the lead phrase is short."""
     m = re.search(r"[。：:；;]", text)
-    if m and 0 < m.start() <= 30 and text[m.end():].strip():
-        return text[: m.start()].strip(), text[m.end():].strip()
+    if m and 0 < m.start() <= 30 and text[m.end() :].strip():
+        return text[: m.start()].strip(), text[m.end() :].strip()
     return text.rstrip("。；;：:").strip(), ""
 
 
@@ -93,8 +93,10 @@ def parse_section_markdown(answer: str, section: OutlineSection) -> SectionDraft
             continue
         if not seen_content and (level or _TOP_NUM.match(text)) and _same_title(text, section.title):
             continue
-        if not seen_content and not _SUB_NUM.match(text) and (
-            level in (1, 2) or (_TOP_NUM.match(text) and len(text) <= 30 and not re.search(r"[。；]", text[:-1]))
+        if (
+            not seen_content
+            and not _SUB_NUM.match(text)
+            and (level in (1, 2) or (_TOP_NUM.match(text) and len(text) <= 30 and not re.search(r"[。；]", text[:-1])))
         ):
             continue  # the section's own heading, reworded
         if seen_content and _NOTE.match(text):
@@ -132,6 +134,9 @@ def parse_section_markdown(answer: str, section: OutlineSection) -> SectionDraft
         return [Item(text=t, origin="model", section=section.id) for t in texts if t]
 
     return SectionDraft(
-        id=section.id, title=section.title, intro=("\n" if not own and not subs else "").join(intro),
-        items=items(own), subsections=[SubSection(title=t, items=items(x)) for t, x in subs],
+        id=section.id,
+        title=section.title,
+        intro=("\n" if not own and not subs else "").join(intro),
+        items=items(own),
+        subsections=[SubSection(title=t, items=items(x)) for t, x in subs],
     )

@@ -72,8 +72,13 @@ def render(draft: Draft, *, markup: str = "md") -> str:
 
 def render_sources(draft: Draft) -> str:
     """The drafter's note of where each item came from (never part of the plan itself), as Markdown."""
-    lines = [f"# {draft.title}：起草来源", "", "各条目的来源：catalogue 为工作条目库，year 为本年度要点，ask 为本次要求，"
-             "corpus 为语料计划（可用 drafter corpus 查看原文），model 为模型撰写。", ""]
+    lines = [
+        f"# {draft.title}：起草来源",
+        "",
+        "各条目的来源：catalogue 为工作条目库，year 为本年度要点，ask 为本次要求，"
+        "corpus 为语料计划（可用 drafter corpus 查看原文），model 为模型撰写。",
+        "",
+    ]
     n = 0
     for sec in draft.sections:
         if sec.empty:

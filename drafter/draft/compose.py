@@ -54,8 +54,14 @@ def gather_passages(retriever: Any, section: OutlineSection, request: DraftReque
 
 
 async def write_sections(
-    outline: Outline, writer: Writer, request: DraftRequest, *, planned: dict[str, list[Item]],
-    passages: dict[str, list[Passage]], max_concurrency: int = 4, progress: Progress | None = None,
+    outline: Outline,
+    writer: Writer,
+    request: DraftRequest,
+    *,
+    planned: dict[str, list[Item]],
+    passages: dict[str, list[Passage]],
+    max_concurrency: int = 4,
+    progress: Progress | None = None,
 ) -> list[SectionDraft]:
     """Write every writer's section concurrently (bounded); failures become drafts with ``error`` set."""
     todo = [s for s in outline.sections if written_by_writer(s)]
@@ -66,14 +72,19 @@ async def write_sections(
 
     async def one(section: OutlineSection) -> SectionDraft:
         nonlocal done
-        sreq = SectionRequest(request=request, outline=outline, section=section,
-                              items=planned.get(section.id, []), passages=passages.get(section.id, []))
+        sreq = SectionRequest(
+            request=request,
+            outline=outline,
+            section=section,
+            items=planned.get(section.id, []),
+            passages=passages.get(section.id, []),
+        )
         async with sem:
             try:
                 result = await writer.awrite(sreq)
                 result.id, result.title = section.id, result.title or section.title
                 result.writer = result.writer or writer.name
-            except Exception as exc:  # noqa: BLE001 - keep the other sections
+            except Exception as exc:
                 msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
                 log.debug("section %s failed: %s", section.id, msg)
                 errors.append(exc)

@@ -21,7 +21,7 @@ from drafter.domain.sections import layout_of
 from drafter.models import Item, Outline, OutlineSection
 from drafter.resources import load_data
 
-MAX_ITEMS = 7           # a section (or a sub-section) beyond its must items
+MAX_ITEMS = 7  # a section (or a sub-section) beyond its must items
 _TIER_ORDER = {"must": 0, "common": 1, "optional": 2}
 
 
@@ -37,8 +37,16 @@ class AskTemplate:
 @functools.cache
 def ask_templates() -> tuple[AskTemplate, ...]:
     data = load_data("asks.yaml")
-    out = [AskTemplate(re.compile(str(p["match"])), str(p["text"]), tuple(int(m) for m in p["months"]),
-                       str(p["schedule"]), bool(p.get("replaces"))) for p in data.get("patterns") or []]
+    out = [
+        AskTemplate(
+            re.compile(str(p["match"])),
+            str(p["text"]),
+            tuple(int(m) for m in p["months"]),
+            str(p["schedule"]),
+            bool(p.get("replaces")),
+        )
+        for p in data.get("patterns") or []
+    ]
     d = data["default"]
     out.append(AskTemplate(None, str(d["text"]), tuple(int(m) for m in d["months"]), str(d["schedule"])))
     return tuple(out)
@@ -74,12 +82,20 @@ def ask_item(ask: str, section: str, request: DraftRequest) -> Item:
             values = {**request.unit.words, **months, "ask": ask, "object": obj}
             text = t.text.format_map(_Missing(values))
             schedule = t.schedule.format_map(_Missing(values))
-            return Item(text=text, origin="ask", section=section, tier="must", months=[t.months[0]],
-                        schedule=schedule, owner=request.unit.union, ask=ask)
+            return Item(
+                text=text,
+                origin="ask",
+                section=section,
+                tier="must",
+                months=[t.months[0]],
+                schedule=schedule,
+                owner=request.unit.union,
+                ask=ask,
+            )
     raise AssertionError("asks.yaml has a default")  # pragma: no cover
 
 
-class _Missing(dict):  # type: ignore[type-arg]
+class _Missing(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
@@ -95,14 +111,27 @@ def _to_item(rendered: catalogue.RenderedItem, request: DraftRequest) -> Item:
         else:
             months = list(it.when.months)
     origin = f"year:{it.id}" if it.year is not None else f"catalogue:{it.id}"
-    return Item(text=rendered.text, origin=origin, section=it.section, tier=it.tier_for(request.unit.id),
-                months=months, event=event, schedule=rendered.schedule, owner=it.owner,
-                unfilled=list(rendered.unfilled))
+    return Item(
+        text=rendered.text,
+        origin=origin,
+        section=it.section,
+        tier=it.tier_for(request.unit.id),
+        months=months,
+        event=event,
+        schedule=rendered.schedule,
+        owner=it.owner,
+        unfilled=list(rendered.unfilled),
+    )
 
 
-_CADENCE = ((re.compile(r"每季度|每个季度"), [3, 6, 9, 12]), (re.compile(r"每学期|每个学期"), [3, 9]),
-            (re.compile(r"每半年|上下半年"), [6, 12]), (re.compile(r"暑期|暑假|夏季"), [7]),
-            (re.compile(r"春季|春节后|上半年"), [4]), (re.compile(r"秋季|下半年"), [10]))
+_CADENCE = (
+    (re.compile(r"每季度|每个季度"), [3, 6, 9, 12]),
+    (re.compile(r"每学期|每个学期"), [3, 9]),
+    (re.compile(r"每半年|上下半年"), [6, 12]),
+    (re.compile(r"暑期|暑假|夏季"), [7]),
+    (re.compile(r"春季|春节后|上半年"), [4]),
+    (re.compile(r"秋季|下半年"), [10]),
+)
 
 
 def schedule_ask_item(item: Item) -> None:
@@ -143,10 +172,10 @@ def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: i
         if template_for(ask)[0].replaces or best[ask] < 2:
             items.append(ask_item(ask, section.id, request))
     for it, item in pool:
-        ask = next((a for a in section.asks if best[a] >= 2 and catalogue.answers(it, a) == best[a]), None)
-        if ask is not None or it.tier_for(unit) in ("must", "common"):
-            item.ask = ask
-            if ask is not None and not item.months:
+        answered = next((a for a in section.asks if best[a] >= 2 and catalogue.answers(it, a) == best[a]), None)
+        if answered is not None or it.tier_for(unit) in ("must", "common"):
+            item.ask = answered
+            if answered is not None and not item.months:
                 schedule_ask_item(item)
             items.append(item)
 

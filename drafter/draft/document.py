@@ -118,8 +118,14 @@ def build_schedule(request: DraftRequest, title: str, items: list[Item]) -> Sect
     out = []
     for month in sorted(by_month):
         entries = sorted(by_month[month], key=lambda x: x.order)
-        out.append(Item(text=f"{month}月：" + "；".join(x.text for x in entries) + "。", origin="schedule",
-                        section="schedule", months=[month]))
+        out.append(
+            Item(
+                text=f"{month}月：" + "；".join(x.text for x in entries) + "。",
+                origin="schedule",
+                section="schedule",
+                months=[month],
+            )
+        )
     return SectionDraft(id="schedule", title=title, items=out, writer="document", layout="months")
 
 

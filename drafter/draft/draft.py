@@ -23,8 +23,9 @@ def format_for(path: Path, fmt: str | None = None) -> str:
     if by_suffix is None:
         raise InputError(f"cannot save as {path.suffix or 'a file without suffix'!r}: use .md, .txt or .docx")
     if fmt is not None and fmt != by_suffix:
-        raise InputError(f"--format {fmt} does not match {path.name} (a .{by_suffix} file): "
-                         f"name the file .{fmt} or drop --format")
+        raise InputError(
+            f"--format {fmt} does not match {path.name} (a .{by_suffix} file): name the file .{fmt} or drop --format"
+        )
     return by_suffix
 
 

@@ -37,12 +37,20 @@ from drafter.models import Item, Outline, SectionDraft
 log = logging.getLogger(__name__)
 
 Warn = Callable[[str], None]
-FactsArg = Facts | Mapping[str, Any] | str | os.PathLike[str] | None
+FactsArg = Facts | Mapping[str, Any] | str | Path | None
 
 
-def request_from_outline(outline: Outline, *, unit: str | None = None, year: int | None = None, brief: str = "",
-                         name: str | None = None, facts: FactsArg = None, script: str = "simplified",
-                         warn: Warn | None = None) -> DraftRequest:
+def request_from_outline(
+    outline: Outline,
+    *,
+    unit: str | None = None,
+    year: int | None = None,
+    brief: str = "",
+    name: str | None = None,
+    facts: FactsArg = None,
+    script: str = "simplified",
+    warn: Warn | None = None,
+) -> DraftRequest:
     """The request an (edited) outline stands for; options that contradict it are an error.
 
     ``unit``/``year`` must agree with the outline's; a ``brief`` cannot be added to an outline (its
@@ -52,26 +60,41 @@ def request_from_outline(outline: Outline, *, unit: str | None = None, year: int
     from drafter.domain.units import load_profile
 
     if unit is not None and load_profile(unit).id != outline.unit:
-        raise InputError(f"--unit {unit} conflicts with the outline's unit {outline.unit}: drop --unit or edit the outline")
+        raise InputError(
+            f"--unit {unit} conflicts with the outline's unit {outline.unit}: drop --unit or edit the outline"
+        )
     if year is not None and int(year) != outline.year:
-        raise InputError(f"--year {year} conflicts with the outline's year {outline.year}: drop --year or edit the outline")
+        raise InputError(
+            f"--year {year} conflicts with the outline's year {outline.year}: drop --year or edit the outline"
+        )
     if brief and brief.strip():
-        raise InputError("the outline already holds the brief and its asks: edit 'brief' and 'asks' in the outline file, "
-                         "or make a new outline with `drafter outline --brief …`")
+        raise InputError(
+            "the outline already holds the brief and its asks: edit 'brief' and 'asks' in the outline file, "
+            "or make a new outline with `drafter outline --brief …`"
+        )
     b = outline.brief
     old_name = b.name if b else None
     if name and name.strip() and name.strip() != old_name:
         default_title = f"{old_name or load_profile(outline.unit).name}{outline.year}年工会工作计划"
         if outline.title != default_title:
-            raise InputError(f"--name would replace the outline's edited title {outline.title!r}: "
-                             "drop --name, or change the name and title in the outline file")
+            raise InputError(
+                f"--name would replace the outline's edited title {outline.title!r}: "
+                "drop --name, or change the name and title in the outline file"
+            )
         if warn is not None:
             warn(f"drafter: --name {name.strip()} replaces the outline's name {old_name or '(none)'}")
     else:
         name = old_name
     asks = [a for s in outline.sections for a in s.asks]
-    return build_request(outline.unit, outline.year, brief=b.text if b else "", name=name, facts=facts,
-                         script=script, asks=list(dict.fromkeys(asks)))
+    return build_request(
+        outline.unit,
+        outline.year,
+        brief=b.text if b else "",
+        name=name,
+        facts=facts,
+        script=script,
+        asks=list(dict.fromkeys(asks)),
+    )
 
 
 class Drafter:
@@ -97,8 +120,12 @@ class Drafter:
         self.config = index if isinstance(index, IndexConfig) else IndexConfig.resolve(index, chroma_url)
         self.provider = choose_provider(provider, api_key=api_key, base_url=base_url)
         self.writer_options: dict[str, Any] = {
-            "model": model, "base_url": base_url, "api_key": api_key, "temperature": temperature,
-            "timeout": timeout, "max_retries": max_retries,
+            "model": model,
+            "base_url": base_url,
+            "api_key": api_key,
+            "temperature": temperature,
+            "timeout": timeout,
+            "max_retries": max_retries,
             "cache_dir": Path(cache_dir).expanduser() if cache_dir else None,
         }
         self.max_concurrency = max_concurrency
@@ -138,19 +165,27 @@ class Drafter:
         self.close()
 
     # ------------------------------------------------------------------ public
-    def request(self, unit: str | None = None, year: int | None = None, brief: str = "", name: str | None = None,
-                outline: Outline | str | os.PathLike[str] | None = None, script: str = "simplified",
-                facts: FactsArg = None) -> tuple[DraftRequest, Outline]:
+    def request(
+        self,
+        unit: str | None = None,
+        year: int | None = None,
+        brief: str = "",
+        name: str | None = None,
+        outline: Outline | str | os.PathLike[str] | None = None,
+        script: str = "simplified",
+        facts: FactsArg = None,
+    ) -> tuple[DraftRequest, Outline]:
         """The resolved request and the outline a draft would follow (nothing is written)."""
         if outline is None:
             if unit is None or year is None:
                 raise InputError("give a unit and a year (or an outline): e.g. write('kindergarten', 2024)")
-            req = build_request(unit, year, brief=brief, name=name, facts=facts, script=script)  # type: ignore[arg-type]
+            req = build_request(unit, year, brief=brief, name=name, facts=facts, script=script)
             return req, outline_for(req)
-        loaded = outline if isinstance(outline, Outline) else load_outline(outline)
+        loaded = outline if isinstance(outline, Outline) else load_outline(Path(outline))
         loaded = copy.deepcopy(loaded)  # the caller's outline is never edited
-        req = request_from_outline(loaded, unit=unit, year=year, brief=brief, name=name, facts=facts,
-                                   script=script, warn=self.warn)
+        req = request_from_outline(
+            loaded, unit=unit, year=year, brief=brief, name=name, facts=facts, script=script, warn=self.warn
+        )
         if loaded.brief is not None and req.name != loaded.brief.name:  # --name replaced the outline's name
             loaded.title = req.title
             loaded.brief.name = req.name
@@ -160,9 +195,16 @@ class Drafter:
         """The outline a draft would follow (edit it, then pass it to ``write(outline=...)``)."""
         return self.request(unit, year, brief=brief, name=name)[1]
 
-    def write(self, unit: str | None = None, year: int | None = None, brief: str = "", name: str | None = None,
-              outline: Outline | str | os.PathLike[str] | None = None, script: str = "simplified",
-              facts: FactsArg = None) -> Draft:
+    def write(
+        self,
+        unit: str | None = None,
+        year: int | None = None,
+        brief: str = "",
+        name: str | None = None,
+        outline: Outline | str | os.PathLike[str] | None = None,
+        script: str = "simplified",
+        facts: FactsArg = None,
+    ) -> Draft:
         """Draft a plan (see :meth:`awrite`); safe to call inside a running event loop."""
         args = dict(unit=unit, year=year, brief=brief, name=name, outline=outline, script=script, facts=facts)
         try:
@@ -172,9 +214,16 @@ class Drafter:
         with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafter") as pool:
             return pool.submit(lambda: asyncio.run(self.awrite(**args))).result()  # type: ignore[arg-type]
 
-    async def awrite(self, unit: str | None = None, year: int | None = None, brief: str = "",
-                     name: str | None = None, outline: Outline | str | os.PathLike[str] | None = None,
-                     script: str = "simplified", facts: FactsArg = None) -> Draft:
+    async def awrite(
+        self,
+        unit: str | None = None,
+        year: int | None = None,
+        brief: str = "",
+        name: str | None = None,
+        outline: Outline | str | os.PathLike[str] | None = None,
+        script: str = "simplified",
+        facts: FactsArg = None,
+    ) -> Draft:
         """Draft a plan for a unit and year (or from an outline object or outline file)."""
         req, plan = self.request(unit, year, brief=brief, name=name, outline=outline, script=script, facts=facts)
         return await self.draft(req, plan)
@@ -183,20 +232,37 @@ class Drafter:
         """Draft a resolved request along an outline: the stages in order (see the module docstring)."""
         writer = self.writer
         planned = plan_items(request, outline)
-        wanted = [s for s in outline.sections
-                  if compose.written_by_writer(s) and writer.needs_passages(len(planned.get(s.id, [])))]
+        wanted = [
+            s
+            for s in outline.sections
+            if compose.written_by_writer(s) and writer.needs_passages(len(planned.get(s.id, [])))
+        ]
         retriever = self._get_retriever() if wanted else None
         passages = {s.id: compose.gather_passages(retriever, s, request) for s in wanted}
-        written = await compose.write_sections(outline, writer, request, planned=planned, passages=passages,
-                                               max_concurrency=self.max_concurrency, progress=self.progress)
+        written = await compose.write_sections(
+            outline,
+            writer,
+            request,
+            planned=planned,
+            passages=passages,
+            max_concurrency=self.max_concurrency,
+            progress=self.progress,
+        )
         by_id = {s.id: s for s in written}
         drafted: list[SectionDraft] = []
         for s in outline.sections:
             if s.id in by_id:
                 drafted.append(by_id[s.id])
             elif s.id == sections.GUIDING:
-                drafted.append(SectionDraft(id=s.id, title=s.title, intro=request.era.guiding_sentence(request.unit),
-                                            writer="document", layout="prose"))
+                drafted.append(
+                    SectionDraft(
+                        id=s.id,
+                        title=s.title,
+                        intro=request.era.guiding_sentence(request.unit),
+                        writer="document",
+                        layout="prose",
+                    )
+                )
             else:  # the schedule: built below from every section's dated items
                 drafted.append(SectionDraft(id=s.id, title=s.title, writer="document", layout="months"))
         document.dedupe(drafted)
@@ -214,10 +280,17 @@ class Drafter:
         if retriever is not None and any(d.sources for d in drafted):
             try:
                 titles = {p.id: p.title for p in retriever.plans()}
-            except Exception as exc:  # noqa: BLE001 - titles are a nicety
+            except Exception as exc:
                 log.debug("plan titles unavailable: %s", exc)
         return Draft(
-            request=request, outline=outline, title=outline.title, sections=drafted, writer=writer.name,
-            failed=[s.title for s in drafted if s.error], preamble=preamble(request),
-            closing=document.closing(request), plan_titles=titles, usage=writer.usage(),
+            request=request,
+            outline=outline,
+            title=outline.title,
+            sections=drafted,
+            writer=writer.name,
+            failed=[s.title for s in drafted if s.error],
+            preamble=preamble(request),
+            closing=document.closing(request),
+            plan_titles=titles,
+            usage=writer.usage(),
         )

@@ -39,7 +39,7 @@ _MONTH = re.compile(r"^(\d{1,2}月(?:份)?[：:])(.*)$")
 _ITEM = re.compile(r"^(\d+)\.\s+(.*)$")
 
 
-def _rfonts(parent, name: str) -> None:  # noqa: ANN001 - an rPr element
+def _rfonts(parent, name: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -54,15 +54,15 @@ def _rfonts(parent, name: str) -> None:  # noqa: ANN001 - an rPr element
     fonts.set(qn("w:hint"), "eastAsia")  # “” and other shared punctuation in the Chinese face
 
 
-def _set_font(run, name: str, size_pt: float, bold: bool = False) -> None:  # noqa: ANN001
+def _set_font(run, name: str, size_pt: float, bold: bool = False) -> None:
     from docx.shared import Pt
 
     run.font.size = Pt(size_pt)
     run.font.bold = bold
-    _rfonts(run._element.get_or_add_rPr(), name)  # noqa: SLF001
+    _rfonts(run._element.get_or_add_rPr(), name)
 
 
-def _format(fmt, *, line_pt: float = 28, indent_pt: float | None = None, center: bool = False) -> None:  # noqa: ANN001
+def _format(fmt, *, line_pt: float = 28, indent_pt: float | None = None, center: bool = False) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.shared import Pt
 
@@ -79,7 +79,7 @@ def _format(fmt, *, line_pt: float = 28, indent_pt: float | None = None, center:
         fmt.first_line_indent = Pt(indent_pt) if indent_pt is not None else None
 
 
-def _restyle(doc, fonts: tuple[str, str, str, str], lang: str) -> None:  # noqa: ANN001
+def _restyle(doc, fonts: tuple[str, str, str, str], lang: str) -> None:
     """Document defaults and the Normal/Title/Heading styles in 公文 dress (no theme colours, borders)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -125,11 +125,21 @@ def _restyle(doc, fonts: tuple[str, str, str, str], lang: str) -> None:  # noqa:
             el.get_or_add_pPr().append(outline)
 
 
-def _paragraph(doc, text: str, font: str, size: float = 16, *, bold: bool = False, center: bool = False,  # noqa: ANN001
-               indent: bool = True, style: str | None = None):
+def _paragraph(
+    doc,
+    text: str,
+    font: str,
+    size: float = 16,
+    *,
+    bold: bool = False,
+    center: bool = False,
+    indent: bool = True,
+    style: str | None = None,
+):
     p = doc.add_paragraph(style=style)
-    _format(p.paragraph_format, line_pt=36 if style == "Title" else 28,
-            indent_pt=size * 2 if indent else 0, center=center)
+    _format(
+        p.paragraph_format, line_pt=36 if style == "Title" else 28, indent_pt=size * 2 if indent else 0, center=center
+    )
     if style in ("Heading 1", "Heading 2"):
         p.paragraph_format.keep_with_next = True
     if text:
@@ -137,7 +147,7 @@ def _paragraph(doc, text: str, font: str, size: float = 16, *, bold: bool = Fals
     return p
 
 
-def _page_number_footer(section) -> None:  # noqa: ANN001
+def _page_number_footer(section) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -153,7 +163,7 @@ def _page_number_footer(section) -> None:  # noqa: ANN001
         if kind:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
-            run._element.append(el)  # noqa: SLF001
+            run._element.append(el)
 
     field_run("", "— ")
     field_run("begin")
@@ -162,17 +172,17 @@ def _page_number_footer(section) -> None:  # noqa: ANN001
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = " PAGE "
-    run._element.append(instr)  # noqa: SLF001
+    run._element.append(instr)
     field_run("separate")
     field_run("", "1")
     field_run("end")
     field_run("", " —")
 
 
-def _clean_properties(doc, title: str, lang: str) -> None:  # noqa: ANN001
+def _clean_properties(doc, title: str, lang: str) -> None:
     """File properties of this plan, not python-docx's template (author, 2013 dates, thumbnail)."""
     props = doc.core_properties
-    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0, tzinfo=None)
     props.title = title
     props.author = ""
     props.last_modified_by = ""
@@ -187,7 +197,7 @@ def _clean_properties(doc, title: str, lang: str) -> None:  # noqa: ANN001
             del pkg_rels[rid]  # the template's preview image, not this document
 
 
-def build_docx(markdown: str, script: str | None = None, closing: list[str] | None = None):  # noqa: ANN201
+def build_docx(markdown: str, script: str | None = None, closing: list[str] | None = None):
     """A python-docx Document of a plan's Markdown (as rendered by drafter.draft.assemble).
 
     ``script`` (simplified/traditional) picks the faces and language; detected from the text when None.
@@ -212,7 +222,7 @@ def build_docx(markdown: str, script: str | None = None, closing: list[str] | No
     title = ""
     lines = [ln.rstrip() for ln in markdown.splitlines() if ln.strip()]
     tail = list(closing or [])
-    body, sign = (lines[: -len(tail)], lines[-len(tail):]) if tail and lines[-len(tail):] == tail else (lines, [])
+    body, sign = (lines[: -len(tail)], lines[-len(tail) :]) if tail and lines[-len(tail) :] == tail else (lines, [])
     for line in body:
         if line.startswith("# "):
             title = title or line[2:].strip()

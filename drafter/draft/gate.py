@@ -36,7 +36,9 @@ from drafter.resources import load_data
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _QUOTED = re.compile(r"“([^”]{4,20})”")
-_CONCRETE = re.compile(r"\d|[一二三四五六七八九十两]+[次期场项名个人]|每(?:年|学期|季度|月|周)|不少于|不低于|达到|[春夏秋冬]季|月份?")
+_CONCRETE = re.compile(
+    r"\d|[一二三四五六七八九十两]+[次期场项名个人]|每(?:年|学期|季度|月|周)|不少于|不低于|达到|[春夏秋冬]季|月份?"
+)
 # digits a plan may carry: a year, a month and day, a quoted number (“三八” is not digits)
 _DIGITS_OK = re.compile(r"\d{4}年|\d{1,2}月(?:\d{1,2}日)?|\d{1,2}[·.]\d{1,2}(?=[\u4e00-\u9fff”])|“\d+”")
 # 是 as the main verb: a definition or a judgement (…是工会的基本职能), not an action
@@ -44,8 +46,39 @@ _DEFINITION = re.compile(r"(?<![否还特尤就凡若但于一二三四五六七
 _PAST_LE = re.compile(r"(?<![为除])了(?![解如])")
 # Words too common in union plans to tell one section from another.
 GENERIC = frozenset(
-    "学习 教育 宣传 工作 活动 建设 组织 管理 服务 职工 教职工 文化 健康 制度 能力 素质 业务 发展 "
-    "关心 维护 开展 加强 提高 会员 工会 单位 群众 先进 表彰 评比 竞赛".split()
+    [
+        "学习",
+        "教育",
+        "宣传",
+        "工作",
+        "活动",
+        "建设",
+        "组织",
+        "管理",
+        "服务",
+        "职工",
+        "教职工",
+        "文化",
+        "健康",
+        "制度",
+        "能力",
+        "素质",
+        "业务",
+        "发展",
+        "关心",
+        "维护",
+        "开展",
+        "加强",
+        "提高",
+        "会员",
+        "工会",
+        "单位",
+        "群众",
+        "先进",
+        "表彰",
+        "评比",
+        "竞赛",
+    ]
 )
 
 
@@ -78,8 +111,12 @@ def gate_words() -> GateWords:
 
 
 def _balanced(t: str) -> bool:
-    return (t.count("“") == t.count("”") and t.count("《") == t.count("》") and t.count("（") == t.count("）")
-            and t.count("(") == t.count(")"))
+    return (
+        t.count("“") == t.count("”")
+        and t.count("《") == t.count("》")
+        and t.count("（") == t.count("）")
+        and t.count("(") == t.count(")")
+    )
 
 
 def keyword_score(text: str, words: Iterable[str]) -> int:
@@ -148,16 +185,25 @@ class Candidate:
     score: float
 
 
-def usable_items(passages: list[Passage], profile: UnitProfile, year: int, section_id: str,
-                 outline_ids: list[str], planned: list[Item]) -> tuple[list[Candidate], dict[str, int]]:
+def usable_items(
+    passages: list[Passage],
+    profile: UnitProfile,
+    year: int,
+    section_id: str,
+    outline_ids: list[str],
+    planned: list[Item],
+) -> tuple[list[Candidate], dict[str, int]]:
     """The corpus items of a section's passages that pass the gate, best first; and the refusals by reason.
 
     An item must speak of its own section more than of another (of the outline, or of a section
     this unit's plan does not have), and must not repeat a planned item.
     """
     own = sections.section_keywords(section_id)
-    others = {sid: sections.section_keywords(sid) for sid in sections.phrased_section_ids()
-              if sid not in (section_id, sections.SCHEDULE, sections.GUIDING)}
+    others = {
+        sid: sections.section_keywords(sid)
+        for sid in sections.phrased_section_ids()
+        if sid not in (section_id, sections.SCHEDULE, sections.GUIDING)
+    }
     seen = [tx.bigrams(x.text) for x in planned]
     refused: dict[str, int] = {}
     out: list[Candidate] = []

@@ -19,8 +19,8 @@ from drafter.models import Item, OutlineSection, SectionDraft, SubSection
 
 log = logging.getLogger(__name__)
 
-MAX_BORROWED = 2       # corpus items a section may borrow
-MIN_OWN_ITEMS = 3      # below this many planned items a section borrows from the corpus
+MAX_BORROWED = 2  # corpus items a section may borrow
+MIN_OWN_ITEMS = 3  # below this many planned items a section borrows from the corpus
 
 
 def opening(request: SectionRequest) -> str:
@@ -64,15 +64,25 @@ class OfflineWriter(Writer):
     def write(self, request: SectionRequest) -> SectionDraft:
         section, req = request.section, request.request
         if section.id == "guiding_ideology":
-            return SectionDraft(id=section.id, title=section.title, intro=req.era.guiding_sentence(req.unit),
-                                writer=self.name, layout="prose")
+            return SectionDraft(
+                id=section.id,
+                title=section.title,
+                intro=req.era.guiding_sentence(req.unit),
+                writer=self.name,
+                layout="prose",
+            )
         items = list(request.items)
         borrowed = self.borrow(request) if len(items) < MIN_OWN_ITEMS else []
         items += borrowed
         own, subs = place(items, section)
         return SectionDraft(
-            id=section.id, title=section.title, intro=opening(request), items=own, subsections=subs,
-            sources=list(dict.fromkeys(it.plan_id for it in borrowed if it.plan_id)), writer=self.name,
+            id=section.id,
+            title=section.title,
+            intro=opening(request),
+            items=own,
+            subsections=subs,
+            sources=list(dict.fromkeys(it.plan_id for it in borrowed if it.plan_id)),
+            writer=self.name,
         )
 
     def borrow(self, request: SectionRequest) -> list[Item]:
@@ -83,5 +93,7 @@ class OfflineWriter(Writer):
         ids = [s.id for s in request.outline.sections]
         found, refused = usable_items(request.passages, req.unit, req.year, section.id, ids, request.items)
         log.debug("section %s: %d corpus items usable, refused %s", section.id, len(found), refused)
-        return [Item(text=c.text, origin=f"corpus:{c.plan_id}", section=section.id, tier="corpus")
-                for c in found[: self.max_borrowed]]
+        return [
+            Item(text=c.text, origin=f"corpus:{c.plan_id}", section=section.id, tier="corpus")
+            for c in found[: self.max_borrowed]
+        ]

@@ -188,11 +188,18 @@ class OpenAIWriter(Writer):
         if meta.get("finish_reason") == "length":
             log.warning("the model's answer was cut at its length limit (model %s)", self.model)
         if not text.strip():
-            raise ModelError(f"the model {self.model!r} at {self.where} returned an empty answer: retry, or try another --model")
+            raise ModelError(
+                f"the model {self.model!r} at {self.where} returned an empty answer: retry, or try another --model"
+            )
         if self.cache is not None:
             self.cache.put(
-                key, text, model=self.model, base_url=self.base_url, temperature=self.temperature,
-                messages=messages, usage=usage,
+                key,
+                text,
+                model=self.model,
+                base_url=self.base_url,
+                temperature=self.temperature,
+                messages=messages,
+                usage=usage,
             )
         return text
 
@@ -324,16 +331,24 @@ def model_error(exc: BaseException, *, where: str, model: str, timeout: float, m
     if isinstance(exc, openai.RateLimitError):
         code = getattr(exc, "code", None)
         if code == "insufficient_quota":
-            return ModelError("the API key's account has no quota left (429 insufficient_quota): check its billing or use another key")
+            return ModelError(
+                "the API key's account has no quota left (429 insufficient_quota): check its billing or use another key"
+            )
         return ModelError(
             f"rate limited by the model server (429) after {max_retries} retries: wait and retry, or lower --max-concurrency"
         )
     if isinstance(exc, openai.InternalServerError) or (isinstance(status, int) and status >= 500):
-        return ModelError(f"the model server failed ({status}) after {max_retries} retries: retry later or check the server at {where}")
+        return ModelError(
+            f"the model server failed ({status}) after {max_retries} retries: retry later or check the server at {where}"
+        )
     if isinstance(exc, openai.BadRequestError):
         return ModelError(
             f"the model server refused the request (400: {_server_message(exc)}): lower --max-prompt-tokens or check --model"
         )
     if isinstance(exc, openai.APIStatusError):
-        return ModelError(f"the model server answered HTTP {status} ({_server_message(exc)}): check --base-url and --model")
-    return ModelError(f"the model call failed ({type(exc).__name__}: {_server_message(exc)}): check --base-url and --model")
+        return ModelError(
+            f"the model server answered HTTP {status} ({_server_message(exc)}): check --base-url and --model"
+        )
+    return ModelError(
+        f"the model call failed ({type(exc).__name__}: {_server_message(exc)}): check --base-url and --model"
+    )

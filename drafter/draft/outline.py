@@ -39,7 +39,22 @@ def ask_sections(ask: str, request: DraftRequest, section_ids: list[str]) -> lis
 def _custom_section(ask: str, index: int, profile: UnitProfile) -> OutlineSection:
     phr = sections.new_section_phrasing()
     ask = profile.adapt(ask)
-    verbs = ("加强", "开展", "筹建", "推进", "做好", "组织", "建设", "创建", "提升", "举办", "落实", "完善", "建立", "打造")
+    verbs = (
+        "加强",
+        "开展",
+        "筹建",
+        "推进",
+        "做好",
+        "组织",
+        "建设",
+        "创建",
+        "提升",
+        "举办",
+        "落实",
+        "完善",
+        "建立",
+        "打造",
+    )
     template = phr.get("title_verb") if ask.startswith(verbs) else phr.get("title")
     return OutlineSection(
         id=f"custom_{index}",
@@ -73,8 +88,14 @@ def outline_for(request: DraftRequest) -> Outline:
             section = next(s for s in out if s.id == sid)
             if phrased not in section.asks:
                 section.asks.append(phrased)
-    brief = Brief(unit=profile.id, year=request.year, name=request.name, text=request.brief,
-                  asks=list(request.asks), script=request.script)
+    brief = Brief(
+        unit=profile.id,
+        year=request.year,
+        name=request.name,
+        text=request.brief,
+        asks=list(request.asks),
+        script=request.script,
+    )
     return Outline(unit=profile.id, year=request.year, title=request.title, sections=out, brief=brief)
 
 

@@ -52,8 +52,13 @@ def outline_to_yaml(outline: Outline) -> str:
         "title": outline.title,
         "brief": brief.text if brief else "",
         "sections": [
-            {"id": s.id, "title": s.title, "goal": s.goal, "asks": list(s.asks),
-             "subsections": [{"id": sub.id, "title": sub.title} if sub.id else sub.title for sub in s.subsections]}
+            {
+                "id": s.id,
+                "title": s.title,
+                "goal": s.goal,
+                "asks": list(s.asks),
+                "subsections": [{"id": sub.id, "title": sub.title} if sub.id else sub.title for sub in s.subsections],
+            }
             for s in outline.sections
         ],
     }
@@ -72,7 +77,9 @@ def known_section_ids() -> list[str]:
 
 def _err(path: str, line: int | None, msg: str) -> InputError:
     where = f"{path}:{line}" if line else path
-    return InputError(f"malformed outline {where}: {msg}; fix the file (see the comments at its top) or regenerate it with `drafter outline`")
+    return InputError(
+        f"malformed outline {where}: {msg}; fix the file (see the comments at its top) or regenerate it with `drafter outline`"
+    )
 
 
 def _check_id(sid: str, path: str, line: int | None) -> None:
@@ -106,8 +113,11 @@ def _line_index(text: str) -> dict[str, Any]:
 
 def outline_from_yaml(text: str, path: str = "<outline>") -> Outline:
     """Parse an outline file (errors name the line)."""
-    data = load_user_yaml(text, f"malformed outline {path}",
-                          "fix the file (see the comments at its top) or regenerate it with `drafter outline`")
+    data = load_user_yaml(
+        text,
+        f"malformed outline {path}",
+        "fix the file (see the comments at its top) or regenerate it with `drafter outline`",
+    )
     if not isinstance(data, dict):
         raise _err(path, 1, "expected keys unit, year, sections")
     lines = _line_index(text)
@@ -155,11 +165,15 @@ def outline_from_yaml(text: str, path: str = "<outline>") -> Outline:
             elif str(sub).strip():
                 title_s = str(sub).strip()
                 subs.append(OutlineSubsection(title=title_s, id=sections.subsection_section(title_s)))
-        out.append(OutlineSection(
-            id=sid, title=title, goal=str(raw.get("goal") or ""),
-            asks=[str(a) for a in raw.get("asks") or [] if str(a).strip()],
-            subsections=[s for s in subs if s.title],
-        ))
+        out.append(
+            OutlineSection(
+                id=sid,
+                title=title,
+                goal=str(raw.get("goal") or ""),
+                asks=[str(a) for a in raw.get("asks") or [] if str(a).strip()],
+                subsections=[s for s in subs if s.title],
+            )
+        )
     name = str(data.get("name") or "").strip() or None
     brief_text = str(data.get("brief") or "")
     asks = list(dict.fromkeys(a for s in out for a in s.asks))

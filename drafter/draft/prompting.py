@@ -90,7 +90,9 @@ def load_template(name: str, directory: Path | None = None) -> Template:
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:
-        raise ConfigError(f"prompt template {path} not found: reinstall drafter or restore the prompts/ folder") from None
+        raise ConfigError(
+            f"prompt template {path} not found: reinstall drafter or restore the prompts/ folder"
+        ) from None
     return _read_template(str(path), mtime, name.removesuffix(".md"))
 
 
@@ -226,9 +228,17 @@ def fit_passages(
 def unit_words(profile: UnitProfile) -> str:
     """The unit's own vocabulary as one line."""
     labels = [
-        ("we", "自称"), ("staff", "职工统称"), ("women", "女职工称呼"), ("home", "职工之家称呼"),
-        ("congress_full", "民主管理载体"), ("openness", "公开制度"), ("ethics", "职业道德建设"),
-        ("leader", "领导组织"), ("union", "工会名称"), ("work", "中心工作"), ("service", "服务对象"),
+        ("we", "自称"),
+        ("staff", "职工统称"),
+        ("women", "女职工称呼"),
+        ("home", "职工之家称呼"),
+        ("congress_full", "民主管理载体"),
+        ("openness", "公开制度"),
+        ("ethics", "职业道德建设"),
+        ("leader", "领导组织"),
+        ("union", "工会名称"),
+        ("work", "中心工作"),
+        ("service", "服务对象"),
     ]
     parts = [f"{label}“{getattr(profile, name)}”" for name, label in labels if getattr(profile, name, "")]
     if profile.themes:
@@ -299,7 +309,9 @@ def deliverables_text(items: Sequence[Item]) -> str:
     return "\n".join(lines)
 
 
-def section_variables(request: SectionRequest, passages: Sequence[Passage], directory: Path | None = None) -> dict[str, str]:
+def section_variables(
+    request: SectionRequest, passages: Sequence[Passage], directory: Path | None = None
+) -> dict[str, str]:
     """All variables of ``section.md`` for a :class:`drafter.draft.base.SectionRequest`."""
     req, sec = request.request, request.section
     subs = ""
@@ -343,8 +355,9 @@ class Prompt:
     tokens: int
 
 
-def render_section_prompt(request: SectionRequest, *, max_prompt_tokens: int = 6000,
-                          directory: Path | None = None) -> Prompt:
+def render_section_prompt(
+    request: SectionRequest, *, max_prompt_tokens: int = 6000, directory: Path | None = None
+) -> Prompt:
     """System + user messages for one section of a :class:`SectionRequest`, within the token budget."""
     system = load_template("system", directory).render({})
     section = load_template("section", directory)

@@ -13,6 +13,7 @@ import re
 
 from drafter.resources import load_data
 
+
 @functools.cache
 def _gate() -> dict:
     return load_data("gate.yaml")
@@ -43,7 +44,9 @@ def normalize(text: str) -> str:
         t = t.replace(str(wrong), str(right))
     pairs = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
     for half, full in pairs.items():
-        t = re.sub(rf"(?<=[{_CJK}“”）])[ \t]*{re.escape(half)}[ \t]*|[ \t]*{re.escape(half)}[ \t]*(?=[{_CJK}“”（])", full, t)
+        t = re.sub(
+            rf"(?<=[{_CJK}“”）])[ \t]*{re.escape(half)}[ \t]*|[ \t]*{re.escape(half)}[ \t]*(?=[{_CJK}“”（])", full, t
+        )
     t = re.sub(rf"(?<=[{_CJK}])\.(?=\s|$)", "。", t)
     t = re.sub(rf"(?<=[{_CJK}])-(?=[{_CJK}])", "", t)
     t = re.sub(r"[ \t]+", " ", t)
@@ -88,9 +91,15 @@ def split_items(text: str, max_len: int = 130) -> list[str]:
     lines: list[str] = []
     for raw in re.split(r"\n+", normalize(text)):
         raw = raw.strip()
-        if (lines and len(lines[-1]) > 24 and not re.search(rf"[{_END}：:]$", lines[-1]) and raw
-                and not _NUMBERING.match(raw) and not _NUMBERING.match(lines[-1])
-                and not _heading_then_task(lines[-1], raw)):
+        if (
+            lines
+            and len(lines[-1]) > 24
+            and not re.search(rf"[{_END}：:]$", lines[-1])
+            and raw
+            and not _NUMBERING.match(raw)
+            and not _NUMBERING.match(lines[-1])
+            and not _heading_then_task(lines[-1], raw)
+        ):
             # (a numbered line without an end mark is a heading: its body is not its continuation)
             lines[-1] += raw  # a sentence broken across lines (page breaks in the source)
         elif raw:
@@ -112,7 +121,7 @@ def split_items(text: str, max_len: int = 130) -> list[str]:
                 buf = s
         if buf:
             items.append(buf)
-    out = []
+    out: list[str] = []
     for it in items:
         if len(it) > max_len and "；" in it:
             parts = [p.strip() for p in it.split("；") if p.strip()]
@@ -157,7 +166,7 @@ def finish(item: str) -> str:
 
 def bigrams(text: str) -> set[str]:
     t = re.sub(rf"[^{_CJK}A-Za-z0-9]", "", text)
-    return {t[i:i + 2] for i in range(len(t) - 1)}
+    return {t[i : i + 2] for i in range(len(t) - 1)}
 
 
 def similar(a: str | set[str], b: str | set[str]) -> float:

@@ -28,8 +28,12 @@ PROVIDERS = ("auto", *WRITERS)
 
 def model_configured(api_key: str | None = None, base_url: str | None = None) -> bool:
     """True when a chat model is configured (arguments, OPENAI_API_KEY or OPENAI_BASE_URL)."""
-    return bool(api_key or base_url or os.environ.get("OPENAI_API_KEY", "").strip()
-                or os.environ.get("OPENAI_BASE_URL", "").strip())
+    return bool(
+        api_key
+        or base_url
+        or os.environ.get("OPENAI_API_KEY", "").strip()
+        or os.environ.get("OPENAI_BASE_URL", "").strip()
+    )
 
 
 def choose_provider(provider: str = "auto", *, api_key: str | None = None, base_url: str | None = None) -> str:

@@ -102,8 +102,7 @@ def section_chars(sections: list[Section]) -> dict[str, int]:
     for s, sid in zip(sections, effective_ids(sections)):
         if own_sub is not None and s.level <= own_sub[0]:
             own_sub = None
-        if (s.level == top + 1 and s.own_label and s.section_id and sid
-                and s.section_id != sid and sid != "schedule"):
+        if s.level == top + 1 and s.own_label and s.section_id and sid and s.section_id != sid and sid != "schedule":
             own_sub = (s.level, s.section_id)
         if own_sub is not None:
             sid = own_sub[1]
@@ -151,4 +150,4 @@ def _examples(items: Iterable[str], limit: int = 8) -> list[str]:
 
 
 def _context(text: str, start: int, end: int, width: int = 12) -> str:
-    return text[max(0, start - width): end + width].replace("\n", " ")
+    return text[max(0, start - width) : end + width].replace("\n", " ")

@@ -69,12 +69,16 @@ def foreign_words(ctx: PlanContext) -> MetricResult:
         if not w or w not in ctx.text:
             continue
         for m in re.finditer(re.escape(w), ctx.text):
-            if _FOREIGN_OK.search(ctx.text[max(0, m.start() - 3): m.start()]):
+            if _FOREIGN_OK.search(ctx.text[max(0, m.start() - 3) : m.start()]):
                 continue
             counts[w] = counts.get(w, 0) + 1
             examples.append(_context(ctx.text, m.start(), m.end(), 8))
     n = sum(counts.values())
-    reason = "no other unit's words" if not n else "another unit's words: " + "、".join(sorted(counts, key=lambda w: -counts[w])[:5])
+    reason = (
+        "no other unit's words"
+        if not n
+        else "another unit's words: " + "、".join(sorted(counts, key=lambda w: -counts[w])[:5])
+    )
     return MetricResult(n, reason, {"words": counts, "examples": _examples(examples)})
 
 
@@ -104,7 +108,7 @@ def wrong_years(ctx: PlanContext) -> MetricResult:
     years: list[int] = []
     for m in _YEAR_RE.finditer(ctx.text):
         a, b = _year_value(m.group(1)), _year_value(m.group(2)) if m.group(2) else None
-        after = ctx.text[m.end(): m.end() + 8]
+        after = ctx.text[m.end() : m.end() + 8]
         if a is None:
             continue
         if b is None and not after.lstrip().startswith(("年", "届")):
@@ -163,7 +167,11 @@ def repeated_sentences(ctx: PlanContext) -> MetricResult:
         for sent in _sentences(s.body):
             where[sent].add(owner[i])
     repeated = [s for s, homes in where.items() if len(homes) > 1]
-    reason = "no sentence repeated across sections" if not repeated else f"{len(repeated)} sentences repeated across sections"
+    reason = (
+        "no sentence repeated across sections"
+        if not repeated
+        else f"{len(repeated)} sentences repeated across sections"
+    )
     return MetricResult(len(repeated), reason, {"examples": _examples(s[:40] for s in repeated)})
 
 
@@ -176,7 +184,7 @@ def copying(ctx: PlanContext) -> MetricResult:
     if ctx.ngrams is None:
         return MetricResult(0.0, "no corpus n-grams to compare with", {"longest_span": 0})
     n = NGRAM_N
-    grams = [norm[i:i + n] for i in range(len(norm) - n + 1)]
+    grams = [norm[i : i + n] for i in range(len(norm) - n + 1)]
     if not grams:
         return MetricResult(0.0, "too short to check copying", {"longest_span": 0})
     hit: list[bool] = []
@@ -195,9 +203,14 @@ def copying(ctx: PlanContext) -> MetricResult:
         if run > longest:
             longest, best_end = run, i
     span = longest + n - 1 if longest else 0
-    example = norm[best_end - longest + 1: best_end + n] if longest else ""
+    example = norm[best_end - longest + 1 : best_end + n] if longest else ""
     reason = f"{share:.0%} of 13-char n-grams found in the corpus; longest copied span {span} chars"
-    return MetricResult(share, reason, {
-        "longest_span": span, "longest_example": example[:80],
-        "top_sources": [p for p, _ in sources.most_common(3)],
-    })
+    return MetricResult(
+        share,
+        reason,
+        {
+            "longest_span": span,
+            "longest_example": example[:80],
+            "top_sources": [p for p, _ in sources.most_common(3)],
+        },
+    )

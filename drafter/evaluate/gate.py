@@ -17,7 +17,7 @@ each brief's metrics of a past run, so report.md can show the change.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,9 @@ from drafter.errors import InputError
 DEFAULT_APPLIES_TO = ("offline", "openai")
 
 
-def check_thresholds(rows: list[dict[str, Any]], aggregates: dict[str, dict[str, Any]],
-                     thresholds: dict[str, Any]) -> list[str]:
+def check_thresholds(
+    rows: list[dict[str, Any]], aggregates: dict[str, dict[str, Any]], thresholds: dict[str, Any]
+) -> list[str]:
     """One line per breach, e.g. ``offline: mean overall 0.41 < 0.50``."""
     if not thresholds:
         return []
@@ -87,7 +88,7 @@ def baseline_entry(rows: list[dict[str, Any]], aggregates: dict[str, dict[str, A
             "mean": agg["mean"],
             "briefs": {r["brief"]: r["metrics"] for r in rows if r["system"] == system and not r["error"]},
         }
-    return {"created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "systems": systems}
+    return {"created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "systems": systems}
 
 
 def save_baseline(path: Path, suite: str, rows: list[dict[str, Any]], aggregates: dict[str, dict[str, Any]]) -> Path:

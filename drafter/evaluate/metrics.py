@@ -61,11 +61,17 @@ def coverage(ctx: PlanContext) -> MetricResult:
     reason = f"{len(present)}/{len(weights)} usual sections present"
     if missing:
         reason += "; missing " + "、".join(missing[:5])
-    return MetricResult(value, reason, {
-        "present": sorted(present), "missing": missing, "thin": thin,
-        "chars": {k: chars.get(k, 0) for k in sorted(chars)},
-        "weights": {k: round(w, 3) for k, w in sorted(weights.items())},
-    })
+    return MetricResult(
+        value,
+        reason,
+        {
+            "present": sorted(present),
+            "missing": missing,
+            "thin": thin,
+            "chars": {k: chars.get(k, 0) for k in sorted(chars)},
+            "weights": {k: round(w, 3) for k, w in sorted(weights.items())},
+        },
+    )
 
 
 def kendall_tau(a: list[str], b: list[str]) -> float | None:
@@ -96,7 +102,9 @@ def order(ctx: PlanContext) -> MetricResult:
     value = (tau + 1) / 2
     rank = {x: i for i, x in enumerate(ctx.usual_order)}
     out_of_place = [b for a, b in zip(seen, seen[1:]) if rank[b] < rank[a]]
-    reason = "sections in the usual order" if not out_of_place else "out of the usual order: " + "、".join(out_of_place[:5])
+    reason = (
+        "sections in the usual order" if not out_of_place else "out of the usual order: " + "、".join(out_of_place[:5])
+    )
     return MetricResult(value, reason, {"order": seen, "tau": round(tau, 4), "out_of_place": out_of_place})
 
 
@@ -105,7 +113,9 @@ def duplicates(ctx: PlanContext) -> MetricResult:
     counts = Counter(s.section_id for s in top_level(ctx.sections) if s.section_id and s.own_label)
     dup = {k: n for k, n in counts.items() if n > 1}
     n = sum(v - 1 for v in dup.values())
-    return MetricResult(n, "no duplicated sections" if not n else "duplicated: " + "、".join(sorted(dup)), {"duplicated": dup})
+    return MetricResult(
+        n, "no duplicated sections" if not n else "duplicated: " + "、".join(sorted(dup)), {"duplicated": dup}
+    )
 
 
 def unrecognised(ctx: PlanContext) -> MetricResult:
@@ -113,7 +123,11 @@ def unrecognised(ctx: PlanContext) -> MetricResult:
     top = top_level(ctx.sections)
     unknown = [s.heading for s in top if not s.section_id]
     value = len(unknown) / len(top) if top else 0.0
-    reason = "every top-level heading recognised" if not unknown else f"{len(unknown)} unrecognised: " + "；".join(unknown[:4])
+    reason = (
+        "every top-level heading recognised"
+        if not unknown
+        else f"{len(unknown)} unrecognised: " + "；".join(unknown[:4])
+    )
     return MetricResult(value, reason, {"headings": unknown, "top_level": len(top)})
 
 
@@ -125,7 +139,9 @@ def section_lengths(ctx: PlanContext) -> MetricResult:
         # a top-level section's text runs until the next top-level heading
         start = ctx.sections.index(s)
         end = ctx.sections.index(top[i + 1]) if i + 1 < len(top) else len(ctx.sections)
-        n = len(_squash(s.body)) + sum(len(_squash(c.heading)) + len(_squash(c.body)) for c in ctx.sections[start + 1:end])
+        n = len(_squash(s.body)) + sum(
+            len(_squash(c.heading)) + len(_squash(c.body)) for c in ctx.sections[start + 1 : end]
+        )
         lengths.append({"heading": s.heading, "section": s.section_id, "chars": n})
     if not lengths:
         return MetricResult(0.0, "no headings found", {"sections": []})
@@ -139,8 +155,33 @@ def section_lengths(ctx: PlanContext) -> MetricResult:
 
 # --------------------------------------------------------------------------- brief and kind
 
-_ASK_STOP = {"今年", "明年", "本年", "本年度", "重点", "工作", "加强", "开展", "做好", "推进", "进一步", "积极",
-             "重点工作", "方面", "一些", "相关", "我们", "希望", "要求", "突出", "注重", "以及", "和", "与", "的"}
+_ASK_STOP = {
+    "今年",
+    "明年",
+    "本年",
+    "本年度",
+    "重点",
+    "工作",
+    "加强",
+    "开展",
+    "做好",
+    "推进",
+    "进一步",
+    "积极",
+    "重点工作",
+    "方面",
+    "一些",
+    "相关",
+    "我们",
+    "希望",
+    "要求",
+    "突出",
+    "注重",
+    "以及",
+    "和",
+    "与",
+    "的",
+}
 
 
 def ask_terms(ask: str) -> list[str]:
@@ -170,8 +211,8 @@ def brief_asks(ctx: PlanContext) -> MetricResult:
         found = [t for t in terms if t in ctx.text]
         ok = bool(terms) and len(found) * 3 >= 2 * len(terms)
         rows.append({"ask": ask, "terms": terms, "found": found, "addressed": ok})
-    done = [r["ask"] for r in rows if r["addressed"]]
-    missed = [r["ask"] for r in rows if not r["addressed"]]
+    done = [str(r["ask"]) for r in rows if r["addressed"]]
+    missed = [str(r["ask"]) for r in rows if not r["addressed"]]
     reason = f"{len(done)}/{len(rows)} asks addressed" + ("; missed: " + "、".join(missed) if missed else "")
     return MetricResult(len(done) / len(rows), reason, {"asks": rows})
 
@@ -204,10 +245,20 @@ METRICS: dict[str, Callable[[PlanContext], MetricResult]] = {
 }
 
 METRIC_KIND: dict[str, str] = {
-    "coverage": "quality", "order": "quality", "kind": "quality", "brief_asks": "quality",
-    "section_lengths": "quality", "unrecognised": "info",
-    "duplicates": "fault", "placeholders": "fault", "boilerplate": "fault", "foreign_words": "fault",
-    "wrong_years": "fault", "stale_terms": "fault", "repeated_sentences": "fault", "copying": "fault",
+    "coverage": "quality",
+    "order": "quality",
+    "kind": "quality",
+    "brief_asks": "quality",
+    "section_lengths": "quality",
+    "unrecognised": "info",
+    "duplicates": "fault",
+    "placeholders": "fault",
+    "boilerplate": "fault",
+    "foreign_words": "fault",
+    "wrong_years": "fault",
+    "stale_terms": "fault",
+    "repeated_sentences": "fault",
+    "copying": "fault",
 }
 
 

@@ -45,8 +45,10 @@ class ParsedPlan:
     appendix_chars: int = 0  # a trailing 附：参考来源 list, left out of the scored text
 
 
-_APPENDIX = re.compile(r"^\s{0,3}(?:#{1,6}\s*)?附(?:录|件)?\s*[：:、.．]?\s*(?:起草)?(?:参考来源|参考资料|资料来源|来源|出处)[^\n]{0,10}$",
-                       re.MULTILINE)
+_APPENDIX = re.compile(
+    r"^\s{0,3}(?:#{1,6}\s*)?附(?:录|件)?\s*[：:、.．]?\s*(?:起草)?(?:参考来源|参考资料|资料来源|来源|出处)[^\n]{0,10}$",
+    re.MULTILINE,
+)
 
 
 def strip_appendix(text: str) -> tuple[str, int]:
@@ -112,7 +114,9 @@ def _read_docx(path: Path) -> str:
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several unrelated types for bad files
-        raise InputError(f"cannot read {path} as a Word document ({exc.__class__.__name__}); save it again as .docx") from None
+        raise InputError(
+            f"cannot read {path} as a Word document ({exc.__class__.__name__}); save it again as .docx"
+        ) from None
     lines: list[str] = []
     styled = 0
     for para in document.paragraphs:
@@ -156,8 +160,9 @@ def parse_plan(source: str | Path) -> ParsedPlan:
     else:
         title, sections, plain = parse_text(text)
     label_sections(sections)
-    return ParsedPlan(title=title, text=plain, sections=sections, fmt=fmt, source=name, script=script,
-                      appendix_chars=appendix)
+    return ParsedPlan(
+        title=title, text=plain, sections=sections, fmt=fmt, source=name, script=script, appendix_chars=appendix
+    )
 
 
 def parse_markdown(text: str) -> tuple[str, list[Section], str]:
@@ -184,7 +189,7 @@ def parse_markdown(text: str) -> tuple[str, list[Section], str]:
         sections.append(Section(heading="", level=0, body=pre))
         plain_parts.append(pre)
     path: list[str] = []
-    for j, (level, start, end, heading) in enumerate(heads):
+    for j, (level, _start, end, heading) in enumerate(heads):
         nxt = heads[j + 1][1] if j + 1 < len(heads) else len(lines)
         body = _md_body(lines[end:nxt])
         if title and j == 0:

@@ -81,7 +81,7 @@ class Reference:
             for p in self.plans:
                 t = p.norm
                 for i in range(len(t) - NGRAM_N + 1):
-                    grams[t[i:i + NGRAM_N]].add(p.id)
+                    grams[t[i : i + NGRAM_N]].add(p.id)
             self._ngrams = {g: tuple(sorted(ids)) for g, ids in grams.items()}
         return self._ngrams
 
@@ -89,7 +89,7 @@ class Reference:
         return {"version": CACHE_VERSION, "plans": [asdict(p) for p in self.plans]}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Reference":
+    def from_json(cls, data: dict[str, Any]) -> Reference:
         return cls(plans=[RefPlan(**p) for p in data["plans"]])
 
 
@@ -107,7 +107,7 @@ def _nearest(unit: str) -> list[str]:
         return []
 
 
-def _taxonomy_prior(ref: "Reference", unit: str) -> dict[str, float]:
+def _taxonomy_prior(ref: Reference, unit: str) -> dict[str, float]:
     """The prior weight of each plan section for ``unit``: 0 when the taxonomy says the section
     is not for this unit, else 0.25 + three quarters of its share of all the corpus's union plans
     (smoothed, (c+1)/(n+2)): the taxonomy's word that the section may belong, weighted mostly by
@@ -176,11 +176,16 @@ def reference_from_plans(plans: Sequence[Plan]) -> Reference:
 
     refs = []
     for p in plans:
-        refs.append(RefPlan(
-            id=p.id, unit=str(p.unit.value or "other"), kind=str(p.kind.value or "plan"),
-            year=p.year.value if isinstance(p.year.value, int) else None,
-            norm=normalize_for_ngrams(p.text), sections=section_chars(list(p.sections)),
-        ))
+        refs.append(
+            RefPlan(
+                id=p.id,
+                unit=str(p.unit.value or "other"),
+                kind=str(p.kind.value or "plan"),
+                year=p.year.value if isinstance(p.year.value, int) else None,
+                norm=normalize_for_ngrams(p.text),
+                sections=section_chars(list(p.sections)),
+            )
+        )
     return Reference(plans=refs)
 
 
@@ -192,8 +197,14 @@ def _fingerprint() -> str:
         if path.exists():
             h.update(path.name.encode())
             h.update(path.read_bytes())
-    modules = ("drafter.evaluate.base", "drafter.evaluate.reference", "drafter.ingestion.segment",
-               "drafter.ingestion.tag", "drafter.domain.taxonomy", "drafter.ingestion.split")
+    modules = (
+        "drafter.evaluate.base",
+        "drafter.evaluate.reference",
+        "drafter.ingestion.segment",
+        "drafter.ingestion.tag",
+        "drafter.domain.taxonomy",
+        "drafter.ingestion.split",
+    )
     for mod in modules:
         try:
             import importlib.util

@@ -16,11 +16,32 @@ from drafter.evaluate.metrics import METRIC_KIND, format_value
 log = logging.getLogger(__name__)
 
 # Columns of the per-brief table, in reading order (the full values are in report.json).
-TABLE_METRICS = ["coverage", "order", "brief_asks", "placeholders", "boilerplate", "foreign_words",
-                 "wrong_years", "stale_terms", "repeated_sentences", "duplicates", "copying"]
-SHORT = {"coverage": "cover", "order": "order", "brief_asks": "asks", "placeholders": "placeh.",
-         "boilerplate": "boilerpl.", "foreign_words": "foreign", "wrong_years": "years", "stale_terms": "stale",
-         "repeated_sentences": "repeat", "duplicates": "dup", "copying": "copy"}
+TABLE_METRICS = [
+    "coverage",
+    "order",
+    "brief_asks",
+    "placeholders",
+    "boilerplate",
+    "foreign_words",
+    "wrong_years",
+    "stale_terms",
+    "repeated_sentences",
+    "duplicates",
+    "copying",
+]
+SHORT = {
+    "coverage": "cover",
+    "order": "order",
+    "brief_asks": "asks",
+    "placeholders": "placeh.",
+    "boilerplate": "boilerpl.",
+    "foreign_words": "foreign",
+    "wrong_years": "years",
+    "stale_terms": "stale",
+    "repeated_sentences": "repeat",
+    "duplicates": "dup",
+    "copying": "copy",
+}
 
 
 def write_json(result: dict[str, Any], path: Path) -> Path:
@@ -61,10 +82,14 @@ def render_markdown(result: dict[str, Any]) -> str:
     base = result.get("baseline") or {}
     base_systems = base.get("systems", {}) if isinstance(base, dict) else {}
     lines = [f"# drafter eval: {result['suite']}", ""]
-    lines.append(f"- run: {result['started']} ({result['seconds']:.0f} s), provider `{result['provider']}`, "
-                 f"systems: {', '.join(result['systems'])}")
-    lines.append(f"- briefs: {len(result['briefs'])}; baseline: "
-                 + (f"`{base.get('path', '')}` ({base.get('created', '?')})" if base_systems else "none stored yet"))
+    lines.append(
+        f"- run: {result['started']} ({result['seconds']:.0f} s), provider `{result['provider']}`, "
+        f"systems: {', '.join(result['systems'])}"
+    )
+    lines.append(
+        f"- briefs: {len(result['briefs'])}; baseline: "
+        + (f"`{base.get('path', '')}` ({base.get('created', '?')})" if base_systems else "none stored yet")
+    )
     lines.append("- overall = coverage × (0.5 + 0.5 × order) × (1 − fault penalty) × kind factor (see evals/README.md)")
     lines.append("")
 
@@ -84,9 +109,18 @@ def render_markdown(result: dict[str, Any]) -> str:
         b = base_systems.get(system, {}).get("mean", {})
         mean = agg["mean"].get("overall")
         faults = sum(int(agg["sum"].get(m, 0)) for m, k in METRIC_KIND.items() if k == "fault" and m != "copying")
-        rows.append([system, str(agg["n"]), _cell("overall", mean) + _delta(mean, b.get("overall")),
-                     _cell("overall", agg["min"].get("overall")), _cell("coverage", agg["mean"].get("coverage")),
-                     _cell("order", agg["mean"].get("order")), str(faults), str(agg.get("errors", 0))])
+        rows.append(
+            [
+                system,
+                str(agg["n"]),
+                _cell("overall", mean) + _delta(mean, b.get("overall")),
+                _cell("overall", agg["min"].get("overall")),
+                _cell("coverage", agg["mean"].get("coverage")),
+                _cell("order", agg["mean"].get("order")),
+                str(faults),
+                str(agg.get("errors", 0)),
+            ]
+        )
     lines += _md_table(headers, rows)
     lines.append("")
     lines.append("![coverage by canonical section and unit](coverage.png)")
@@ -105,11 +139,18 @@ def render_markdown(result: dict[str, Any]) -> str:
         rows = []
         for r in srows:
             if r.get("error"):
-                rows.append([r["brief"], r["unit"], str(r["year"]), r.get("script", ""), "error"] + ["–"] * len(TABLE_METRICS))
+                rows.append(
+                    [r["brief"], r["unit"], str(r["year"]), r.get("script", ""), "error"] + ["–"] * len(TABLE_METRICS)
+                )
                 continue
             prev = b_briefs.get(r["brief"], {})
-            cells = [r["brief"], r["unit"], str(r["year"]), _script_cell(r),
-                     _cell("overall", r["overall"]) + _delta(r["overall"], prev.get("overall"))]
+            cells = [
+                r["brief"],
+                r["unit"],
+                str(r["year"]),
+                _script_cell(r),
+                _cell("overall", r["overall"]) + _delta(r["overall"], prev.get("overall")),
+            ]
             for m in TABLE_METRICS:
                 v = r["metrics"].get(m)
                 cells.append(_cell(m, v) + (_delta(v, prev.get(m), m) if m in prev else ""))
@@ -127,8 +168,17 @@ def render_markdown(result: dict[str, Any]) -> str:
         lines.append("## Human reference: corpus union plans by unit")
         lines.append("")
         headers = ["unit", "plans", "mean overall", "mean coverage", "mean order", "faults per plan"]
-        rows = [[u, str(v["n"]), _cell("overall", v["overall"]), _cell("coverage", v["coverage"]),
-                 _cell("order", v["order"]), f"{v['faults']:.1f}"] for u, v in refs.items()]
+        rows = [
+            [
+                u,
+                str(v["n"]),
+                _cell("overall", v["overall"]),
+                _cell("coverage", v["coverage"]),
+                _cell("order", v["order"]),
+                f"{v['faults']:.1f}",
+            ]
+            for u, v in refs.items()
+        ]
         lines += _md_table(headers, rows)
         lines.append("")
         lines.append("Corpus plans are web-scraped: their placeholders (20xx) and boilerplate are real faults.")
@@ -152,13 +202,12 @@ def _shortfalls(row: dict[str, Any]) -> str:
         if name in ("coverage", "kind", "section_lengths", "unrecognised"):
             continue
         v = row["metrics"].get(name)
-        if METRIC_KIND.get(name) == "fault" and name != "copying" and v:
-            notes.append(reason)
-        elif name == "brief_asks" and v is not None and v < 1:
-            notes.append(reason)
-        elif name == "order" and v is not None and v < 0.9:
-            notes.append(reason)
-        elif name == "copying" and v and v > 0.3:
+        if (
+            (METRIC_KIND.get(name) == "fault" and name != "copying" and v)
+            or (name == "brief_asks" and v is not None and v < 1)
+            or (name == "order" and v is not None and v < 0.9)
+            or (name == "copying" and v and v > 0.3)
+        ):
             notes.append(reason)
     if row.get("script_out") and row.get("script") and row["script_out"] != row["script"]:
         notes.append(f"asked for {row['script']} script, got {row['script_out']}")
@@ -188,22 +237,30 @@ def render_coverage_png(result: dict[str, Any], path: Path) -> Path:
     _cjk_font()
     widths = [max(2, len(us)) for _, us in panels] or [2]
     fig_w = max(6.0, 2.2 + 0.55 * sum(widths))
-    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(fig_w, 0.36 * len(sections) + 2.4), squeeze=False,
-                             gridspec_kw={"width_ratios": widths})
+    fig, axes = plt.subplots(
+        1,
+        max(1, len(panels)),
+        figsize=(fig_w, 0.36 * len(sections) + 2.4),
+        squeeze=False,
+        gridspec_kw={"width_ratios": widths},
+    )
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#d9d9d9")
     image = None
     for ax, (system, units) in zip(axes[0], panels):
         draft = system != "reference"
         data = [[cov[system][u].get(s, 0.0) for u in units] for s in sections]
-        shown = [[float("nan") if draft and s not in expected.get(u, {}) else v for u, v in zip(units, row)]
-                 for s, row in zip(sections, data)]
+        shown = [
+            [float("nan") if draft and s not in expected.get(u, {}) else v for u, v in zip(units, row)]
+            for s, row in zip(sections, data)
+        ]
         image = ax.imshow(shown, vmin=0, vmax=1, cmap=cmap, aspect="auto")
         ax.set_title(system, fontsize=10)
         ax.set_xticks(range(len(units)))
         ax.set_xticklabels(units, rotation=60, ha="right", fontsize=7)
         ax.set_yticks(range(len(sections)))
-        ax.set_yticklabels([f"{names.get(s, s)} {s}" if names.get(s) else s for s in sections] if ax is axes[0][0] else [],
-                           fontsize=7)
+        ax.set_yticklabels(
+            [f"{names.get(s, s)} {s}" if names.get(s) else s for s in sections] if ax is axes[0][0] else [], fontsize=7
+        )
         for i, s in enumerate(sections):
             for j, u in enumerate(units):
                 v = data[i][j]
@@ -211,15 +268,27 @@ def render_coverage_png(result: dict[str, Any], path: Path) -> Path:
                 if draft and weight is None:
                     ax.text(j, i, "–", ha="center", va="center", fontsize=6, color="#777777")
                     continue
-                ax.text(j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=6,
-                        color="white" if v < 0.6 else "black")
+                ax.text(
+                    j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=6, color="white" if v < 0.6 else "black"
+                )
                 if draft and v < 0.5:
-                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red",
-                                           linewidth=0.8 + 2.4 * float(weight or 0)))
+                    ax.add_patch(
+                        Rectangle(
+                            (j - 0.5, i - 0.5),
+                            1,
+                            1,
+                            fill=False,
+                            edgecolor="red",
+                            linewidth=0.8 + 2.4 * float(weight or 0),
+                        )
+                    )
     if image is not None:
         fig.colorbar(image, ax=axes[0].tolist(), shrink=0.6, label="share of plans with the section (≥ 40 chars)")
-    fig.suptitle(f"Section coverage by unit ({result['suite']}): red = a usual section most drafts lack "
-                 "(thicker = more common in real plans); grey = not usual for the unit", fontsize=9)
+    fig.suptitle(
+        f"Section coverage by unit ({result['suite']}): red = a usual section most drafts lack "
+        "(thicker = more common in real plans); grey = not usual for the unit",
+        fontsize=9,
+    )
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
@@ -230,8 +299,18 @@ def _cjk_font() -> None:
     import matplotlib
     from matplotlib import font_manager
 
-    wanted = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei",
-              "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", "AR PL UMing CN", "Droid Sans Fallback")
+    wanted = (
+        "Noto Sans CJK SC",
+        "Noto Sans SC",
+        "WenQuanYi Zen Hei",
+        "WenQuanYi Micro Hei",
+        "SimHei",
+        "Microsoft YaHei",
+        "PingFang SC",
+        "Source Han Sans SC",
+        "AR PL UMing CN",
+        "Droid Sans Fallback",
+    )
     have = {f.name for f in font_manager.fontManager.ttflist}
     for name in wanted:
         if name in have:

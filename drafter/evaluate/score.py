@@ -103,8 +103,10 @@ class ScoreReport:
                 facts[0 if key == "unit" else 1] += " (inferred)"
         lines = [head, "  " + ", ".join(facts)]
         c = self.components
-        lines.append(f"  coverage {c['coverage']:.2f} × order factor {c['order_factor']:.2f} × "
-                     f"(1 − penalty {c['penalty']:.2f}) × kind factor {c['kind_factor']:.2f}")
+        lines.append(
+            f"  coverage {c['coverage']:.2f} × order factor {c['order_factor']:.2f} × "
+            f"(1 − penalty {c['penalty']:.2f}) × kind factor {c['kind_factor']:.2f}"
+        )
         for name, m in self.metrics.items():
             mark = ""
             if self.penalties.get(name, 0) > 0:
@@ -255,8 +257,16 @@ def score(
     unit, year, tagged_kind, evidence, inferred = _infer(parsed.text, unit, year, parsed.title)
     kind = kind or tagged_kind
     asks = parse_asks(clean_brief(brief))
-    ctx = build_context(parsed, unit=unit, year=year, kind=kind, kind_evidence=evidence, asks=asks,
-                        reference=reference, exclude_plans=exclude_plans)
+    ctx = build_context(
+        parsed,
+        unit=unit,
+        year=year,
+        kind=kind,
+        kind_evidence=evidence,
+        asks=asks,
+        reference=reference,
+        exclude_plans=exclude_plans,
+    )
     names = list(metrics) if metrics else list(METRICS)
     results = {name: METRICS[name](ctx) for name in names}
     needed = {"coverage", "order", "kind"}
@@ -264,13 +274,25 @@ def score(
         results[name] = METRICS[name](ctx)
     overall, penalties, components = combine(results)
     sections = [
-        {"heading": s.heading, "level": s.level, "section": s.section_id,
-         "chars": len("".join(s.body.split()))}
-        for s in parsed.sections if s.level >= 1
+        {"heading": s.heading, "level": s.level, "section": s.section_id, "chars": len("".join(s.body.split()))}
+        for s in parsed.sections
+        if s.level >= 1
     ]
     log.debug("scored %s: %.3f (%d top-level sections)", parsed.source, overall, len(top_level(parsed.sections)))
     return ScoreReport(
-        overall=overall, metrics=results, penalties=penalties, components=components,
-        unit=unit, year=year, kind=kind, source=parsed.source, fmt=parsed.fmt, title=parsed.title,
-        script=parsed.script, asks=asks, inferred=inferred, sections=sections, appendix_chars=parsed.appendix_chars,
+        overall=overall,
+        metrics=results,
+        penalties=penalties,
+        components=components,
+        unit=unit,
+        year=year,
+        kind=kind,
+        source=parsed.source,
+        fmt=parsed.fmt,
+        title=parsed.title,
+        script=parsed.script,
+        asks=asks,
+        inferred=inferred,
+        sections=sections,
+        appendix_chars=parsed.appendix_chars,
     )

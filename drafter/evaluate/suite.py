@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,13 +104,25 @@ def load_suite(path: str | Path | None = None) -> Suite:
         bid = str(raw.get("id") or f"{unit}-{year}-{i}")
         if any(b.id == bid for b in briefs):
             raise InputError(f"{p}: brief id {bid!r} appears twice; ids must be unique")
-        briefs.append(SuiteBrief(id=bid, unit=unit, year=year, brief=str(raw.get("brief") or ""),
-                                 name=raw.get("name") or None, script=script))
+        briefs.append(
+            SuiteBrief(
+                id=bid,
+                unit=unit,
+                year=year,
+                brief=str(raw.get("brief") or ""),
+                name=raw.get("name") or None,
+                script=script,
+            )
+        )
     th = data.get("thresholds", "thresholds.yaml")
     th_path = (p.parent / th) if th else None
-    return Suite(name=str(data.get("name") or p.stem), path=p, briefs=briefs,
-                 thresholds=th_path if th_path and th_path.exists() else None,
-                 description=str(data.get("description") or ""))
+    return Suite(
+        name=str(data.get("name") or p.stem),
+        path=p,
+        briefs=briefs,
+        thresholds=th_path if th_path and th_path.exists() else None,
+        description=str(data.get("description") or ""),
+    )
 
 
 def load_thresholds(path: str | Path | None) -> dict[str, Any]:
@@ -172,17 +184,22 @@ class EvalResult:
         if self.breaches:
             more = f" (+{len(self.breaches) - 3} more)" if len(self.breaches) > 3 else ""
             raise ThresholdError(
-                f"eval thresholds not met: {'; '.join(self.breaches[:3])}{more}; see {self.files.get('markdown', 'report.md')}")
+                f"eval thresholds not met: {'; '.join(self.breaches[:3])}{more}; see {self.files.get('markdown', 'report.md')}"
+            )
 
     def summary(self) -> str:
-        lines = [f"suite {self.suite}: {len(self.briefs)} briefs, systems {', '.join(self.systems)} ({self.seconds:.0f} s)"]
+        lines = [
+            f"suite {self.suite}: {len(self.briefs)} briefs, systems {', '.join(self.systems)} ({self.seconds:.0f} s)"
+        ]
         base = (self.baseline or {}).get("systems", {})
         for system, agg in self.aggregates.items():
             mean = agg["mean"].get("overall", 0.0)
             prev = base.get(system, {}).get("mean", {}).get("overall")
             delta = f" ({mean - prev:+.2f} vs baseline)" if prev is not None else ""
-            lines.append(f"  {system:<10} n={agg['n']:<3} mean overall {mean:.2f}{delta}, min {agg['min'].get('overall', 0):.2f}, "
-                         f"mean coverage {agg['mean'].get('coverage', 0):.2f}, errors {agg.get('errors', 0)}")
+            lines.append(
+                f"  {system:<10} n={agg['n']:<3} mean overall {mean:.2f}{delta}, min {agg['min'].get('overall', 0):.2f}, "
+                f"mean coverage {agg['mean'].get('coverage', 0):.2f}, errors {agg.get('errors', 0)}"
+            )
         lines.append("thresholds: " + ("passed" if self.passed else "FAILED: " + "; ".join(self.breaches)))
         for key in ("markdown", "json", "png"):
             if key in self.files:
@@ -193,7 +210,9 @@ class EvalResult:
 # --------------------------------------------------------------------------- systems
 
 
-def _row(system: str, brief: SuiteBrief | None, report: Any, *, seconds: float = 0.0, plan_id: str = "") -> dict[str, Any]:
+def _row(
+    system: str, brief: SuiteBrief | None, report: Any, *, seconds: float = 0.0, plan_id: str = ""
+) -> dict[str, Any]:
     metrics = {k: round(float(m.value), 4) for k, m in report.metrics.items()}
     metrics["overall"] = round(report.overall, 4)
     return {
@@ -218,9 +237,24 @@ def _row(system: str, brief: SuiteBrief | None, report: Any, *, seconds: float =
 
 def _error_row(system: str, brief: SuiteBrief, exc: BaseException) -> dict[str, Any]:
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    return {"system": system, "brief": brief.id, "unit": brief.unit, "year": brief.year, "script": brief.script,
-            "script_out": "", "kind": "", "overall": 0.0, "metrics": {"overall": 0.0}, "reasons": {}, "missing": [],
-            "present": [], "chars": {}, "penalties": {}, "seconds": 0.0, "error": msg}
+    return {
+        "system": system,
+        "brief": brief.id,
+        "unit": brief.unit,
+        "year": brief.year,
+        "script": brief.script,
+        "script_out": "",
+        "kind": "",
+        "overall": 0.0,
+        "metrics": {"overall": 0.0},
+        "reasons": {},
+        "missing": [],
+        "present": [],
+        "chars": {},
+        "penalties": {},
+        "seconds": 0.0,
+        "error": msg,
+    }
 
 
 def _drafter(provider: str, config: Any, warn: Warn | None) -> Any:
@@ -308,8 +342,10 @@ def _systems(provider: str) -> list[str]:
         return ["offline"]
     if not model_configured():
         if provider == "openai":
-            raise ConfigError("--provider openai needs a model: set OPENAI_API_KEY (and OPENAI_BASE_URL/DRAFTER_MODEL "
-                              "for other servers), or use --provider offline")
+            raise ConfigError(
+                "--provider openai needs a model: set OPENAI_API_KEY (and OPENAI_BASE_URL/DRAFTER_MODEL "
+                "for other servers), or use --provider offline"
+            )
         return ["offline"]
     return ["offline", "openai"]
 
@@ -364,7 +400,7 @@ def run_eval(
     from drafter.evaluate.score import score
 
     t0 = time.monotonic()
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     suite = load_suite(suite_path)
     systems = _systems(provider)
     th_path = Path(thresholds) if thresholds else suite.thresholds
@@ -414,14 +450,23 @@ def run_eval(
     units = sorted({r["unit"] for r in rows if r["unit"]}, key=_unit_rank)
     aggregates = _aggregate(rows)
     result = EvalResult(
-        suite=suite.name, suite_path=str(suite.path), provider=provider, systems=systems,
-        briefs=[vars(b) for b in suite.briefs], rows=rows, aggregates=aggregates,
+        suite=suite.name,
+        suite_path=str(suite.path),
+        provider=provider,
+        systems=systems,
+        briefs=[vars(b) for b in suite.briefs],
+        rows=rows,
+        aggregates=aggregates,
         coverage=_coverage_table(rows, [s.id for s in secs]),
-        reference_by_unit=_reference_by_unit(rows), units=units, sections=[s.id for s in secs],
+        reference_by_unit=_reference_by_unit(rows),
+        units=units,
+        sections=[s.id for s in secs],
         section_names={s.id: getattr(s, "name", s.id) for s in secs},
         expected={u: ref.weights(u) for u in units},
-        thresholds=limits, breaches=check_thresholds(rows, aggregates, limits),
-        baseline=prev, started=started,
+        thresholds=limits,
+        breaches=check_thresholds(rows, aggregates, limits),
+        baseline=prev,
+        started=started,
     )
     result.seconds = round(time.monotonic() - t0, 1)
     files = write_reports(result.to_dict(), Path(out_dir).expanduser())

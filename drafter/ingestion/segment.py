@@ -58,7 +58,11 @@ def parse_heading(line: str) -> tuple[int, str, str, str] | None:
             if not rest:
                 return None
             heading, body = _split_heading(rest)
-            number = m.group("num").rstrip(")）").lstrip("（(") if level == 4 and m.group("num")[0] in "（(" else m.group("num")
+            number = (
+                m.group("num").rstrip(")）").lstrip("（(")
+                if level == 4 and m.group("num")[0] in "（("
+                else m.group("num")
+            )
             return level, number.strip(), heading, body
     m = _MONTH.match(line)
     if m:
@@ -73,9 +77,13 @@ def _split_heading(rest: str) -> tuple[str, str]:
     """Heading = the clause before the first 。/： (or ； when that clause runs long); body = the rest."""
     m = _SPLIT_AT.search(rest)
     semi = rest.find("；")
-    if semi > 0 and (m is None or m.start() > LONG_CLAUSE) and semi < (m.start() if m else len(rest)):
-        if rest[semi + 1 :].strip():
-            return rest[:semi].strip(), rest[semi + 1 :].strip()
+    if (
+        semi > 0
+        and (m is None or m.start() > LONG_CLAUSE)
+        and semi < (m.start() if m else len(rest))
+        and rest[semi + 1 :].strip()
+    ):
+        return rest[:semi].strip(), rest[semi + 1 :].strip()
     if m and rest[m.end() :].strip():
         return rest[: m.start()].strip(), rest[m.end() :].strip()
     return rest.rstrip("。：:；;，, ").strip(), ""
@@ -107,7 +115,9 @@ def segment(text: str) -> list[Section]:
     sections: list[Section] = []
     first = found[0][0] if found else len(text)
     if text[:first].strip():
-        sections.append(Section(heading="", level=0, body=text[:first].strip(), path=[], start=0, end=_rstrip_end(text, first)))
+        sections.append(
+            Section(heading="", level=0, body=text[:first].strip(), path=[], start=0, end=_rstrip_end(text, first))
+        )
     stack: list[tuple[int, str]] = []
     for k, (start, line_end, (level, number, heading, inline)) in enumerate(found):
         end = found[k + 1][0] if k + 1 < len(found) else len(text)
@@ -116,8 +126,17 @@ def segment(text: str) -> list[Section]:
             stack.pop()
         path = [h for _, h in stack] + [heading]
         stack.append((level, heading))
-        sections.append(Section(heading=heading, level=level, body=body, path=path, number=number,
-                                start=start, end=_rstrip_end(text, end)))
+        sections.append(
+            Section(
+                heading=heading,
+                level=level,
+                body=body,
+                path=path,
+                number=number,
+                start=start,
+                end=_rstrip_end(text, end),
+            )
+        )
     return sections
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from drafter.domain.numerals import from_chinese
 
-
 # "幼儿园工会工作计划 篇1:" / "工会工作计划模板篇1" / "…工作计划篇一" / "篇3"
 _MARK_PIAN = re.compile(r"^(?P<title>.{0,40}?)\s*篇\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[:：]?\s*$")
 # "2023年醫院工會工作計劃1" (a title that ends with the plan's number)
@@ -25,7 +24,9 @@ _MARK_NUM = re.compile(
 _N = r"(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})"
 # "【篇一】幼儿园工会工作计划" / "篇一：幼儿园工会工作计划" / "第2篇 …"
 _NUM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
-_MARK_LEAD = re.compile(rf"^(?:【\s*篇\s*{_NUM}\s*】|篇\s*{_NUM}\s*[:：]|第\s*{_NUM}\s*篇\s*[:：]?)\s*(?P<title>.{{0,40}})$")
+_MARK_LEAD = re.compile(
+    rf"^(?:【\s*篇\s*{_NUM}\s*】|篇\s*{_NUM}\s*[:：]|第\s*{_NUM}\s*篇\s*[:：]?)\s*(?P<title>.{{0,40}})$"
+)
 # "幼儿园工会工作计划（一）" / "工会工作计划范文(2)"
 _MARK_PAREN = re.compile(
     rf"^(?P<title>.{{2,40}}?(计划|計劃|总结|總結|方案|要点|要點|范文|範文))\s*[（(]{_N}[)）]\s*[:：]?\s*$"
@@ -87,7 +88,12 @@ def marker(line: str) -> tuple[str, str, int] | None:
 def looks_like_title(line: str) -> bool:
     """A short line without sentence punctuation that names a document (…计划, …精选)."""
     line = line.strip()
-    return 0 < len(line) <= 48 and not _SENTENCE_PUNCT.search(line) and bool(_TITLE_WORDS.search(line)) and not _LEVEL1.match(line)
+    return (
+        0 < len(line) <= 48
+        and not _SENTENCE_PUNCT.search(line)
+        and bool(_TITLE_WORDS.search(line))
+        and not _LEVEL1.match(line)
+    )
 
 
 def split_text(text: str, *, differs: Callable[[str, str], bool] | None = None) -> SplitResult:
