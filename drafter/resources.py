@@ -1,7 +1,7 @@
 """Where drafter's shipped files live: the built-in corpus, the prompts and the domain data.
 
-In a wheel the top-level ``corpus/`` and ``prompts/`` folders are copied into the
-package as ``drafter/_corpus`` and ``drafter/_prompts``; in a source checkout or an
+In a wheel the top-level ``corpus/``, ``prompts/`` and ``evals/`` folders are copied into the
+package as ``drafter/_corpus``, ``drafter/_prompts`` and ``drafter/_evals``; in a source checkout or an
 editable install they are read from the repository root. Domain data files
 (``drafter/data/*.yaml``) always live inside the package.
 """
@@ -30,6 +30,11 @@ def corpus_dir() -> Path:
 def prompts_dir() -> Path:
     """The folder of prompt templates."""
     return _shipped("prompts")
+
+
+def evals_dir() -> Path:
+    """The eval suites, their thresholds and baselines (``evals/``; ``drafter/_evals`` in a wheel)."""
+    return _shipped("evals")
 
 
 def data_path(name: str) -> Path:

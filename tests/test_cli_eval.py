@@ -26,7 +26,7 @@ PLAN_MD = """# 人民医院2024年工会工作计划
 
 ## 三、关心医务职工生活
 
-坚持困难职工帮扶制度，做好生日慰问和住院探望，组织年度健康体检，开展医务人员心理疏导讲座。
+坚持困难职工帮扶制度，做好生日慰问和住院探望，7月组织年度健康体检，每季度开展1次医务人员心理疏导讲座。
 
 ## 四、加强工会自身建设
 
@@ -61,7 +61,7 @@ def test_score_markdown_file_summary_and_json(tmp_path):
     assert res.exit_code == 0, res.output
     out = res.stdout
     assert out.startswith("overall ") and "unit hospital (inferred)" in out and "year 2024 (inferred)" in out
-    assert "1/2 asks addressed; missed: 职业技能竞赛" in out
+    assert "1/2 asks turned into activities; missing: 职业技能竞赛" in out
     res = run("score", path, "--unit", "医院", "--year", "2024", "--json")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
@@ -76,12 +76,18 @@ def test_score_markdown_file_summary_and_json(tmp_path):
         "foreign_words",
         "wrong_years",
         "stale_terms",
-        "repeated_sentences",
+        "repeats",
         "copying",
-        "brief_asks",
+        "asks",
+        "relevance",
+        "substance",
+        "must_have",
+        "era",
+        "unit_match",
     }
     assert data["metrics"]["placeholders"]["value"] == 0
-    assert {"coverage", "order_factor", "penalty", "kind_factor"} == set(data["components"])
+    assert {"quality", "order_factor", "penalty", "kind_factor", "unit_factor"} == set(data["components"])
+    assert data["schema"] == 2 and all("relevance" in row and "substance" in row for row in data["sections"])
 
 
 def test_score_reads_stdin_and_flags_faults(tmp_path):

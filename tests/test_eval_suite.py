@@ -166,9 +166,9 @@ def test_run_writes_the_three_reports(tiny_run):
     assert [r["brief"] for r in drafts] == ["kg", "hosp-trad"]
     for r in drafts:
         assert 0 < r["overall"] <= 1 and r["error"] is None
-        assert set(r["metrics"]) >= {"overall", "coverage", "order", "placeholders", "copying", "brief_asks"}
+        assert set(r["metrics"]) >= {"overall", "coverage", "relevance", "substance", "must_have", "asks", "placeholders"}
     assert drafts[1]["script_out"] == "traditional"
-    assert drafts[0]["metrics"]["brief_asks"] == 1.0
+    assert drafts[0]["metrics"]["asks"] == 1.0
     refs = [r for r in data["rows"] if r["system"] == "reference"]
     assert len(refs) >= 10 and all(r["kind"] in ("plan", "summary_and_plan") for r in refs)
     assert "hospital" in data["reference_by_unit"]
@@ -270,12 +270,15 @@ def test_report_markdown_shows_failures_and_deltas():
             "created": "then",
             "systems": {"offline": {"mean": {"overall": 0.5}, "briefs": {"a": {"overall": 0.6, "placeholders": 0}}}},
         },
-        "reference_by_unit": {},
+        "reference_by_unit": {"hospital": {"n": 1, "overall": 0.2, "coverage": 0.3, "substance": 0.4, "faults": 2.0}},
+        "thresholds": {"mean": {"overall": 0.5}, "min": {"overall": 0.3}},
     }
     md = render_markdown(result)
     assert "## Thresholds: **FAILED**" in md and "- offline: 1 drafts failed" in md
-    assert "| offline | 2 | 0.35 (-0.15) |" in md
-    assert "| a | hospital | 2024 | simplified | 0.70 (+0.10) |" in md and "1 (+1)" in md
+    assert "| offline | overall | mean ≥ 0.50 | 0.35 | ✗ |" in md  # each threshold beside its value
+    assert "| offline | 2 | 0.35 ▼0.15 |" in md  # worse than the baseline
+    assert "| a | hospital | 2024 | simplified | 0.70 ▲0.10 |" in md and "1 ▼1" in md  # a new fault is worse
+    assert "scraped from the web" in md  # the corpus reference is not read as "drafts beat real plans"
     assert "| b | hospital | 2024 | simplified | error |" in md
     assert "**b**: failed: model down: timeout" in md
     assert "**a**: missing worker_care; 1 placeholders, e.g. 20xx年" in md
@@ -290,3 +293,12 @@ def test_score_accepts_a_draft_object():
     report = score(FakeDraft(), unit="hospital", year=2024)
     assert report.fmt == "markdown" and report.title == "医院2024年工会工作计划"
     assert [s["section"] for s in report.sections] == ["guiding_ideology", "worker_care"]
+
+
+def test_a_run_without_the_reference_keeps_the_stored_reference(tmp_path):
+    path = tmp_path / "baseline.json"
+    rows = [_row("offline", "a", 0.8, coverage=0.9)]
+    save_baseline(path, "s", rows, {"offline": {"mean": {"overall": 0.8}}, "reference": {"mean": {"overall": 0.2}}})
+    save_baseline(path, "s", rows, {"offline": {"mean": {"overall": 0.85}}})  # --no-reference --update-baseline
+    stored = load_baseline(path, "s")["systems"]
+    assert stored["offline"]["mean"]["overall"] == 0.85 and stored["reference"]["mean"]["overall"] == 0.2

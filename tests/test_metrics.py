@@ -7,11 +7,13 @@ import re
 import pytest
 
 from drafter.evaluate import metrics as M
+from drafter.evaluate import content as C
+from drafter.evaluate.blocks import plan_blocks
 from drafter.evaluate.metrics import METRICS, MetricResult, PlanContext
 from drafter.evaluate.score import combine
 from drafter.models import Section
 
-BODY = "组织全体教职工深入学习党的二十大精神，结合本园实际开展专题学习讨论，把学习成果转化为工作动力。"  # > 40 chars
+BODY = "每季度组织全体教职工开展1次政治理论学习，结合本园实际开展专题学习讨论，由工会宣传委员负责记录。"  # > 40 chars
 USUAL = [
     "guiding_ideology",
     "goals",
@@ -33,31 +35,34 @@ def ctx(sections: list[Section] | None = None, text: str | None = None, **kw) ->
     if text is None:
         text = "\n".join(s.heading + "\n" + s.body for s in sections)
     kw.setdefault("usual_order", USUAL)
+    kw.setdefault("blocks", plan_blocks(sections))
+    kw.setdefault("body_text", text)
     return PlanContext(text=text, sections=sections, **kw)
 
 
 def full_plan() -> list[Section]:
     return [
-        sec("一、指导思想", "guiding_ideology"),
+        sec("一、指导思想", "guiding_ideology",
+            body="坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神，团结动员广大教职工建功立业。"),
         sec(
             "二、工作目标",
             "goals",
-            body="建设教职工信赖的职工之家，让每一位教职工在工会组织中感受到温暖，全年开展活动不少于十次。",
+            body="会员入会率达到100%，教职工健康体检覆盖率达到100%，全年开展文体活动不少于10次，会员满意率达到90%以上。",
         ),
         sec(
             "三、加强民主管理",
             "democratic_management",
-            body="按时召开教职工代表大会，审议园务工作报告，落实园务公开制度，保障教职工的知情权参与权。",
+            body="3月召开教职工代表大会，审议园务工作报告和绩效工资方案，会前征集提案，每学期公开1次园务公开事项。",
         ),
         sec(
             "四、关心教职工生活",
             "worker_care",
-            body="坚持困难教职工帮扶制度，做好生日慰问和住院探望，组织年度健康体检，关注教职工心理健康。",
+            body="春节前走访慰问困难教职工，建立困难教职工档案；7月组织全体教职工健康体检；每学期举办1次心理健康讲座。",
         ),
         sec(
             "五、工会自身建设",
             "union_building",
-            body="加强工会委员的学习培训，规范工会经费的使用管理，完善会员档案，做好工会各项台账工作。",
+            body="做好会员发展和实名制管理，新入职教职工当月入会；工会委员每年参加1次上级工会培训；年底开展会员评家。",
         ),
     ]
 
@@ -85,34 +90,48 @@ def test_metrics_dict_is_uniform():
 
 
 def test_coverage_full_and_missing_weighted():
-    full = M.coverage(ctx(full_plan(), weights=WEIGHTS))
-    assert full.value == pytest.approx(1.0)
+    full = C.coverage(ctx(full_plan(), weights=WEIGHTS))
+    assert full.value == pytest.approx(1.0), full.details
     assert full.details["missing"] == []
     partial = [s for s in full_plan() if s.section_id not in {"worker_care"}]
-    r = M.coverage(ctx(partial, weights=WEIGHTS))
+    r = C.coverage(ctx(partial, weights=WEIGHTS))
     assert r.value == pytest.approx(3.0 / 4.0)  # 1.0 of 4.0 weight missing
     assert r.details["missing"] == ["worker_care"]
     assert "worker_care" in r.reason
     # missing a rarer section costs less than missing a common one
     rare_missing = [s for s in full_plan() if s.section_id != "goals"]
-    assert M.coverage(ctx(rare_missing, weights=WEIGHTS)).value > r.value
+    assert C.coverage(ctx(rare_missing, weights=WEIGHTS)).value > r.value
 
 
-def test_coverage_needs_a_real_body():
+def test_coverage_needs_a_body_that_speaks_of_its_heading_and_says_something():
     plan = full_plan()
     plan[3] = sec("四、关心教职工生活", "worker_care", body="略。")
-    r = M.coverage(ctx(plan, weights=WEIGHTS))
-    assert r.value == pytest.approx(0.75)
-    assert r.details["thin"] == ["worker_care"]
+    assert C.coverage(ctx(plan, weights=WEIGHTS)).details["credit"]["worker_care"] == 0
+    plan[3] = sec("四、关心教职工生活", "worker_care", body="进一步提高认识，加强领导，狠抓落实，确保取得实效。")
+    assert C.coverage(ctx(plan, weights=WEIGHTS)).details["credit"]["worker_care"] == 0
+    plan[3] = sec("四、关心教职工生活", "worker_care",
+                  body="3月召开教职工代表大会，审议绩效工资方案；每学期公开1次园务事项；会前征集代表提案20件。")
+    off = C.coverage(ctx(plan, weights=WEIGHTS)).details["credit"]["worker_care"]
+    assert off < 0.5  # democratic management under the worker-care heading
 
 
 def test_coverage_counts_subsections_under_their_parent():
     plan = [
         sec("一、关心职工生活", "worker_care", body=""),
-        sec("（一）送温暖", "worker_care", body=BODY, level=2, own=False),
+        sec("（一）送温暖", "worker_care", body="春节前走访慰问困难职工30户，7月组织全体职工健康体检，建立困难职工档案。",
+            level=2, own=False),
     ]
-    r = M.coverage(ctx(plan, weights={"worker_care": 1.0}))
+    r = C.coverage(ctx(plan, weights={"worker_care": 1.0}))
     assert r.value == 1.0
+
+
+def test_relevance_and_substance_per_block():
+    rows = C.relevance(ctx(full_plan(), weights=WEIGHTS)).details["blocks"]
+    assert all(r["relevance"] >= 0.5 and r["substance"] >= 0.5 for r in rows), rows
+    noise = full_plan()
+    noise[2] = sec("三、加强民主管理", "democratic_management", body="蠲鬻黼黻彧鑫犇骉淼焱垚曌" * 6)
+    rows = C.relevance(ctx(noise, weights=WEIGHTS)).details["blocks"]
+    assert rows[2]["relevance"] == 0 and rows[2]["substance"] == 0
 
 
 def test_order_usual_and_reversed():
@@ -224,17 +243,18 @@ def test_stale_terms_list_and_pattern():
     assert r.value == 2 and set(r.details["terms"]) == {"三个代表", "科学发展观"}
 
 
-def test_repeated_sentences_across_sections_only():
-    same = "切实维护教职工的合法权益，努力为教职工办实事、做好事、解难事"
+def test_repeats_within_and_across_sections():
+    same = "切实维护教职工的合法权益，每月安排1次主席接待日，为教职工办实事、做好事、解难事"
     plan = [
         sec("一、维权", "rights_protection", body=same + "。"),
         sec("二、关爱", "worker_care", body="1、" + same + "！"),
         sec("三、建设", "union_building", body="加强工会自身建设。"),
     ]
-    r = M.repeated_sentences(ctx(plan))
-    assert r.value == 1
-    one_section = [sec("一、维权", "rights_protection", body=same + "。" + same + "。")]
-    assert M.repeated_sentences(ctx(one_section)).value == 0
+    assert C.repeats(ctx(plan)).value == 1
+    one_section = [sec("一、维权", "rights_protection", body=same + "。\n" + same + "。")]
+    assert C.repeats(ctx(one_section)).value == 1
+    schedule = [*plan[:1], sec("九、具体活动安排", "schedule", body="3月：" + same + "。\n4月：组织春季健步走。\n5月：两癌筛查。")]
+    assert C.repeats(ctx(schedule)).value == 0  # the schedule may echo a section
 
 
 def test_copying_share_and_longest_span():
@@ -251,12 +271,20 @@ def test_copying_share_and_longest_span():
     assert M.copying(ctx(text=copied, ngrams=grams, exclude_plans=frozenset({"c#1"}))).value == 0
 
 
-def test_brief_asks():
-    text = "四、关心教职工生活\n关注教职工心理健康，开设心理讲座。积极筹建职工之家。"
-    r = M.brief_asks(ctx(text=text, asks=["教职工心理健康", "筹建职工之家", "师德师风建设"]))
-    assert r.value == pytest.approx(2 / 3)
-    assert "师德师风建设" in r.reason
-    assert M.brief_asks(ctx(text=text)).value == 1.0
+def test_asks_are_acted_on_not_only_mentioned():
+    acted = "四、关心教职工生活\n3月起每学期邀请心理咨询师开展1次教职工心理健康讲座，工会生活委员负责组织。\n6月前筹建教职工之家，由工会主席牵头。"
+    asks = ["教职工心理健康", "筹建职工之家", "师德师风建设"]
+    r = C.asks(ctx(plan_from(acted), asks=asks))
+    assert r.value == pytest.approx(2 / 3) and "师德师风建设" in r.reason
+    mentioned = "四、关心教职工生活\n本年度把教职工心理健康作为工作重点，突出抓好筹建职工之家。"
+    r = C.asks(ctx(plan_from(mentioned), asks=asks[:2]))
+    assert r.value == 0 and "only mentioned" in r.reason
+    assert C.asks(ctx(plan_from(acted))).value == 1.0
+
+
+def plan_from(text: str) -> list[Section]:
+    head, _, body = text.partition("\n")
+    return [sec(head, "worker_care", body=body)]
 
 
 def test_kind_factor_orders_kinds():
@@ -274,7 +302,7 @@ def _results(c: PlanContext) -> dict[str, MetricResult]:
 def test_overall_rewards_structure_and_punishes_faults():
     good = ctx(full_plan(), weights=WEIGHTS, year=2024)
     base, penalties, _comp = combine(_results(good))
-    assert base == pytest.approx(1.0) and not penalties
+    assert base > 0.8 and not penalties, penalties
     bad_text = good.text + "\n20xx年，下面是小编整理的范文。"
     worse, penalties, _ = combine(_results(ctx(full_plan(), text=bad_text, weights=WEIGHTS, year=2024)))
     assert worse < base and "placeholders" in penalties and "boilerplate" in penalties
@@ -319,28 +347,16 @@ def test_reference_weights_follow_the_unit_and_its_neighbours():
     assert grams["一二三四五六七八九十甲乙丙"] == ("p",) and len(grams) == 2
 
 
-def test_a_labelled_sub_heading_covers_its_own_section_but_schedule_items_do_not():
+def test_a_labelled_sub_heading_covers_its_own_section_and_month_lines_are_the_schedule():
     weights = dict(WEIGHTS, finance_audit=0.5, schedule=0.5)
-    plan = [s for s in full_plan()] + [
-        sec("（一）加强组织建设", "union_building", level=2),
-        sec(
-            "（二）规范经费管理，加强经费审查监督",
-            "finance_audit",
-            level=2,
-            body="严格执行工会经费预算，定期开展经费审查，做到收好、管好、用好工会经费，账目公开透明接受监督。",
-        ),
-    ]
-    cov = M.coverage(ctx(plan, weights=weights))
-    assert "finance_audit" in cov.details["present"]
-    schedule = [
-        sec("六、具体活动安排", "schedule", body=""),
-        sec("3月份", "schedule", level=2, body=""),
-        sec(
-            "审查工会经费收支情况",
-            "finance_audit",
-            level=3,
-            body="审查工会经费收支情况，向会员代表报告经费使用，接受会员监督，确保经费用在教职工身上。",
-        ),
-    ]
-    cov = M.coverage(ctx(full_plan() + schedule, weights=weights))
-    assert "finance_audit" in cov.details["missing"] and "schedule" in cov.details["present"]
+    plan = [*full_plan()[:4],
+            sec("五、加强工会自身建设", "union_building", body=""),
+            sec("（一）加强组织建设", "union_building", level=2,
+                body="做好会员发展和实名制管理，新入职教职工当月入会；工会委员每年参加1次上级工会培训。"),
+            sec("（二）规范经费管理，加强经费审查监督", "finance_audit", level=2,
+                body="1月编制年度经费预算，12月完成决算，经费审查委员会每半年审查1次经费收支，全年公开1次。")]
+    cov = C.coverage(ctx(plan, weights=weights))
+    assert cov.details["credit"]["finance_audit"] == 1.0 and cov.details["credit"]["union_building"] == 1.0
+    months = [sec("六、全年工作", None, body="1月：制定年度工作计划。\n3月：召开教职工代表大会。\n5月：组织两癌筛查。\n9月：教师节表彰。")]
+    blocks = plan_blocks(months)
+    assert blocks[0].labels == ("schedule",)

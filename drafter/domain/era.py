@@ -118,6 +118,10 @@ def era_for(year: int) -> Era:
     return era
 
 
+def _held_in(congresses: list[dict], year: int) -> set[str]:
+    return {str(c["number"]) for c in congresses if int(c["held"]) == year}
+
+
 def _stale_entries(year: int) -> list[tuple[str, str]]:
     """(label, regex) of every term that is stale in a plan year."""
     year = check_year(year)
@@ -126,15 +130,16 @@ def _stale_entries(year: int) -> list[tuple[str, str]]:
     for e in d.get("stale") or []:
         if not int(e["from"]) <= year <= int(e["to"]):
             out.append((str(e["label"]), str(e["pattern"])))
-    # Congress numbers: stale when not the current one; a number that is current in one sense
-    # (e.g. 十八大 of the unions in 2024) is only stale in its other sense (党的十八大).
+    # Congress numbers: stale when neither the current one nor the one held in the plan year (a 2022
+    # plan prepares for 党的二十大); a number that is current in one sense (十八大 of the unions in
+    # 2024) is only stale in its other sense (党的十八大).
     era = era_for(year)
-    party_now = (era.party_congress or "").removeprefix("党的")
-    union_now = (era.union_congress or "").removeprefix("中国工会")
+    party_ok = {(era.party_congress or "").removeprefix("党的")} | _held_in(d["party_congresses"], year)
+    union_ok = {(era.union_congress or "").removeprefix("中国工会")} | _held_in(d["union_congresses"], year)
     numbers = {str(c["number"]) for c in d["party_congresses"]} | {str(c["number"]) for c in d["union_congresses"]}
     for num in sorted(numbers):
-        party_stale = num != party_now
-        union_stale = num != union_now
+        party_stale = num not in party_ok
+        union_stale = num not in union_ok
         if party_stale and union_stale:
             out.append((num, rf"(?<![一二三四五六七八九十]){num}"))
         elif party_stale:

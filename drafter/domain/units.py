@@ -153,6 +153,12 @@ def foreign_names() -> list[str]:
     return list(load_data("units.yaml").get("foreign_names") or [])
 
 
+def mentionable() -> frozenset[str]:
+    """Words any plan may mention in passing (医院 for a staff check-up): never another unit's word to the
+    scorer or a model, though borrowed corpus sentences are still judged by the unit's forbidden list."""
+    return frozenset(str(w) for w in load_data("units.yaml").get("mentionable") or [])
+
+
 _FIELDS = {f for f in UnitProfile.__dataclass_fields__}
 
 

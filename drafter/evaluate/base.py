@@ -32,10 +32,11 @@ class PlanContext:
 
     ``sections`` are in document order with canonical ``section_id`` s (inherited from the
     nearest labelled ancestor) and levels (0 preamble, 1 top level, deeper below).
-    ``weights`` maps the unit's canonical sections to how common they are in real plans
-    of that unit (0–1); ``usual_order`` lists canonical ids in their usual order.
+    ``weights`` maps the unit's expected canonical sections to how much a plan lacks without
+    each (0–1); ``usual_order`` lists canonical ids in their usual order.
     ``ngrams`` maps each corpus n-gram (of normalised text) to the ids of the plans holding
-    it; grams found only in ``exclude_plans`` do not count as copied.
+    it; grams found only in ``exclude_plans`` do not count as copied. ``blocks`` are the plan's
+    sections as a reader judges them (:mod:`drafter.evaluate.blocks`).
     """
 
     text: str
@@ -54,6 +55,10 @@ class PlanContext:
     ngrams: Mapping[str, Any] | None = None
     exclude_plans: frozenset[str] = frozenset()
     min_chars: int = MIN_BODY_CHARS
+    blocks: list[Any] = field(default_factory=list)  # drafter.evaluate.blocks.Block
+    body_text: str = ""  # the text below the first heading (the plan's sections, not its preamble)
+    must_sections: Mapping[str, frozenset[str]] = field(default_factory=dict)  # unit → its outline's sections
+    asked_words: frozenset[str] = frozenset()  # words the brief asks about: never another unit's word
 
 
 # --------------------------------------------------------------------------- helpers

@@ -6,8 +6,9 @@ Each is ``metric(ctx: PlanContext) -> MetricResult`` with a count as its value (
 
 from __future__ import annotations
 
+import functools
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 
 from drafter.domain.numerals import from_chinese
 from drafter.evaluate.base import (
@@ -17,7 +18,6 @@ from drafter.evaluate.base import (
     _context,
     _examples,
     normalize_for_ngrams,
-    top_level,
 )
 
 PLACEHOLDER_RE = re.compile(
@@ -35,7 +35,7 @@ def placeholders(ctx: PlanContext) -> MetricResult:
 
 
 BOILERPLATE_RE = re.compile(
-    r"小编|范文|篇[0-9０-９一二三四五六七八九十]+\s*[:：]?|第[一二三四五六七八九十0-9]+篇|供大家(?:学习)?参考|仅供参考"
+    r"小编|范文|篇[0-9０-９一二三四五六七八九十]+(?![\u4e00-\u9fff])\s*[:：]?|第[一二三四五六七八九十0-9]+篇|供大家(?:学习)?参考|仅供参考"
     r"|喜欢就分享|欢迎(?:您)?阅读|下面是[^。\n]{0,30}(?:整理|收集|精心)|以下是[^。\n]{0,30}(?:整理|收集|精心)"
     r"|精心(?:收集|整理|为大家)|网友整理|相关范文|希望(?:对|能)(?:大家|您)有所帮助|本文(?:档)?(?:由|是)|(?:本|这篇|该|此)文档|阅读文档"
     r"|点击下载|下载文档|优质\d+篇|汇总[一二三四五六七八九十0-9]+篇|精选\d*篇"
@@ -66,8 +66,8 @@ def foreign_words(ctx: PlanContext) -> MetricResult:
     counts: dict[str, int] = {}
     examples: list[str] = []
     for w in ctx.forbidden:
-        if not w or w not in ctx.text:
-            continue
+        if not w or w not in ctx.text or w in ctx.asked_words or any(w in a for a in ctx.asked_words):
+            continue  # a topic the brief asks about is never another unit's word in its own plan
         for m in re.finditer(re.escape(w), ctx.text):
             if _FOREIGN_OK.search(ctx.text[max(0, m.start() - 3) : m.start()]):
                 continue
@@ -129,50 +129,27 @@ def wrong_years(ctx: PlanContext) -> MetricResult:
     return MetricResult(len(bad), reason, {"examples": _examples(bad), "years": sorted(set(years))})
 
 
+@functools.cache
+def _formula() -> re.Pattern[str]:
+    from drafter.resources import load_data
+
+    return re.compile(str(load_data("era.yaml").get("formula") or "$^"))
+
+
 def stale_terms(ctx: PlanContext) -> MetricResult:
-    """Political terms out of date for the plan year (from the era data), e.g. 十三五 in 2024."""
+    """Political terms out of date for the plan year (from the era data), e.g. 十三五 in 2024.
+
+    The full list of guiding theories (马克思列宁主义、毛泽东思想……习近平新时代中国特色社会主义思想) names
+    the earlier ones too: a term inside it is not stale.
+    """
+    text = _formula().sub("", ctx.text)
     if ctx.stale_pattern is not None and ctx.stale_pattern.pattern:
-        counts = dict(Counter(m.group() for m in ctx.stale_pattern.finditer(ctx.text) if m.group()))
+        counts = dict(Counter(m.group() for m in ctx.stale_pattern.finditer(text) if m.group()))
     else:
-        counts = {t: ctx.text.count(t) for t in ctx.stale if t and t in ctx.text}
+        counts = {t: text.count(t) for t in ctx.stale if t and t in text}
     n = sum(counts.values())
     reason = "no stale terms" if not n else "stale for the year: " + "、".join(sorted(counts))
     return MetricResult(n, reason, {"terms": counts})
-
-
-_SENT_SPLIT = re.compile(r"[。！？；!?;\n]+")
-_NUMBERING = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十0-9]+[)）、.．]|[①-⑳]|[-*•])\s*")
-
-
-def _sentences(text: str) -> list[str]:
-    out = []
-    for raw in _SENT_SPLIT.split(text or ""):
-        norm = normalize_for_ngrams(_NUMBERING.sub("", raw))
-        if len(norm) >= 10:
-            out.append(norm)
-    return out
-
-
-def repeated_sentences(ctx: PlanContext) -> MetricResult:
-    """Sentences (normalised, ≥ 10 characters) that appear in more than one top-level section."""
-    top = top_level(ctx.sections)
-    owner: dict[int, int] = {}
-    current = -1
-    for i, s in enumerate(ctx.sections):
-        if s in top:
-            current = i
-        owner[i] = current
-    where: dict[str, set[int]] = defaultdict(set)
-    for i, s in enumerate(ctx.sections):
-        for sent in _sentences(s.body):
-            where[sent].add(owner[i])
-    repeated = [s for s, homes in where.items() if len(homes) > 1]
-    reason = (
-        "no sentence repeated across sections"
-        if not repeated
-        else f"{len(repeated)} sentences repeated across sections"
-    )
-    return MetricResult(len(repeated), reason, {"examples": _examples(s[:40] for s in repeated)})
 
 
 def copying(ctx: PlanContext) -> MetricResult:

@@ -1,8 +1,7 @@
 """Thresholds and baselines of eval runs.
 
 Thresholds (``evals/thresholds.yaml``) apply to the drafting systems named in
-``applies_to`` (default: offline and openai; the naive baseline and the corpus reference
-are reported, never gated)::
+``applies_to`` (default: offline and openai; the corpus reference is reported, never gated)::
 
     mean: {overall: 0.5}          # the mean over a system's drafts must be at least this
     min:  {coverage: 0.6}         # every draft must reach this
@@ -101,7 +100,12 @@ def save_baseline(path: Path, suite: str, rows: list[dict[str, Any]], aggregates
                 data["suites"] = old["suites"]
         except (OSError, ValueError):
             pass
-    data["suites"][suite] = baseline_entry(rows, aggregates)
+    entry = baseline_entry(rows, aggregates)
+    previous = data["suites"].get(suite) or {}
+    if "reference" not in entry["systems"] and "reference" in previous.get("systems", {}):
+        # a run without the corpus reference (--no-reference) keeps the stored one
+        entry["systems"]["reference"] = previous["systems"]["reference"]
+    data["suites"][suite] = entry
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from drafter.evaluate import content
 from drafter.evaluate.base import (  # noqa: F401 - re-exported for the score, reference and report modules
     MIN_BODY_CHARS,
     NGRAM_N,
@@ -39,39 +40,11 @@ from drafter.evaluate.faults import (  # noqa: F401
     copying,
     foreign_words,
     placeholders,
-    repeated_sentences,
     stale_terms,
     wrong_years,
 )
 
 # --------------------------------------------------------------------------- structure
-
-
-def coverage(ctx: PlanContext) -> MetricResult:
-    """Weighted share of the unit's usual sections present with a non-trivial body."""
-    chars = section_chars(ctx.sections)
-    weights = {k: w for k, w in ctx.weights.items() if w > 0}
-    if not weights:
-        return MetricResult(0.0, "no section weights for this unit", {})
-    present = {k for k, w in weights.items() if chars.get(k, 0) >= ctx.min_chars}
-    thin = sorted(k for k in weights if 0 < chars.get(k, 0) < ctx.min_chars)
-    missing = sorted((k for k in weights if k not in present), key=lambda k: -weights[k])
-    total = sum(weights.values())
-    value = sum(weights[k] for k in present) / total
-    reason = f"{len(present)}/{len(weights)} usual sections present"
-    if missing:
-        reason += "; missing " + "、".join(missing[:5])
-    return MetricResult(
-        value,
-        reason,
-        {
-            "present": sorted(present),
-            "missing": missing,
-            "thin": thin,
-            "chars": {k: chars.get(k, 0) for k in sorted(chars)},
-            "weights": {k: round(w, 3) for k, w in sorted(weights.items())},
-        },
-    )
 
 
 def kendall_tau(a: list[str], b: list[str]) -> float | None:
@@ -93,18 +66,18 @@ def kendall_tau(a: list[str], b: list[str]) -> float | None:
 def order(ctx: PlanContext) -> MetricResult:
     """Agreement of the sections' order with the usual order: Kendall's tau mapped to [0, 1]."""
     seen: list[str] = []
-    for sid in effective_ids(ctx.sections):
-        if sid and sid not in seen and sid in ctx.usual_order:
-            seen.append(sid)
+    for b in ctx.blocks:
+        for sid in b.labels:
+            if sid and sid not in seen and sid in ctx.usual_order:
+                seen.append(sid)
+                break
     tau = kendall_tau(seen, ctx.usual_order)
     if tau is None:
         return MetricResult(1.0, "too few recognised sections to judge their order", {"order": seen})
     value = (tau + 1) / 2
     rank = {x: i for i, x in enumerate(ctx.usual_order)}
     out_of_place = [b for a, b in zip(seen, seen[1:]) if rank[b] < rank[a]]
-    reason = (
-        "sections in the usual order" if not out_of_place else "out of the usual order: " + "、".join(out_of_place[:5])
-    )
+    reason = "sections in the usual order" if not out_of_place else "out of the usual order: " + "、".join(out_of_place[:5])
     return MetricResult(value, reason, {"order": seen, "tau": round(tau, 4), "out_of_place": out_of_place})
 
 
@@ -155,68 +128,6 @@ def section_lengths(ctx: PlanContext) -> MetricResult:
 
 # --------------------------------------------------------------------------- brief and kind
 
-_ASK_STOP = {
-    "今年",
-    "明年",
-    "本年",
-    "本年度",
-    "重点",
-    "工作",
-    "加强",
-    "开展",
-    "做好",
-    "推进",
-    "进一步",
-    "积极",
-    "重点工作",
-    "方面",
-    "一些",
-    "相关",
-    "我们",
-    "希望",
-    "要求",
-    "突出",
-    "注重",
-    "以及",
-    "和",
-    "与",
-    "的",
-}
-
-
-def ask_terms(ask: str) -> list[str]:
-    """Key terms of one ask: jieba words of two or more characters that are not filler."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.ERROR)  # jieba logs its dictionary loading at DEBUG otherwise
-    terms = []
-    for w in jieba.lcut(ask):
-        w = w.strip()
-        if len(w) >= 2 and w not in _ASK_STOP and w not in terms:
-            terms.append(w)
-    if not terms and ask.strip():
-        terms = [ask.strip()]
-    return terms
-
-
-def brief_asks(ctx: PlanContext) -> MetricResult:
-    """Share of the brief's asks the plan addresses (an ask counts when ≥ 2/3 of its key terms appear)."""
-    if not ctx.asks:
-        return MetricResult(1.0, "the brief has no specific asks", {"asks": []})
-    rows = []
-    for ask in ctx.asks:
-        terms = ask_terms(ask)
-        found = [t for t in terms if t in ctx.text]
-        ok = bool(terms) and len(found) * 3 >= 2 * len(terms)
-        rows.append({"ask": ask, "terms": terms, "found": found, "addressed": ok})
-    done = [str(r["ask"]) for r in rows if r["addressed"]]
-    missed = [str(r["ask"]) for r in rows if not r["addressed"]]
-    reason = f"{len(done)}/{len(rows)} asks addressed" + ("; missed: " + "、".join(missed) if missed else "")
-    return MetricResult(len(done) / len(rows), reason, {"asks": rows})
-
-
 KIND_FACTORS = {"plan": 1.0, "summary_and_plan": 0.8, "summary": 0.45, "not_union": 0.15}
 
 
@@ -228,37 +139,34 @@ def kind(ctx: PlanContext) -> MetricResult:
 
 
 METRICS: dict[str, Callable[[PlanContext], MetricResult]] = {
-    "coverage": coverage,
+    "coverage": content.coverage,
+    "relevance": content.relevance,
+    "substance": content.substance,
+    "must_have": content.must_have,
+    "asks": content.asks,
     "order": order,
     "kind": kind,
-    "brief_asks": brief_asks,
+    "unit_match": content.unit_match,
     "section_lengths": section_lengths,
     "unrecognised": unrecognised,
+    "repeats": content.repeats,
+    "off_topic": content.off_topic,
+    "era": content.era,
     "duplicates": duplicates,
     "placeholders": placeholders,
     "boilerplate": boilerplate,
     "foreign_words": foreign_words,
     "wrong_years": wrong_years,
     "stale_terms": stale_terms,
-    "repeated_sentences": repeated_sentences,
     "copying": copying,
 }
 
 METRIC_KIND: dict[str, str] = {
-    "coverage": "quality",
-    "order": "quality",
-    "kind": "quality",
-    "brief_asks": "quality",
-    "section_lengths": "quality",
-    "unrecognised": "info",
-    "duplicates": "fault",
-    "placeholders": "fault",
-    "boilerplate": "fault",
-    "foreign_words": "fault",
-    "wrong_years": "fault",
-    "stale_terms": "fault",
-    "repeated_sentences": "fault",
-    "copying": "fault",
+    "coverage": "quality", "relevance": "quality", "substance": "quality", "must_have": "quality",
+    "asks": "quality", "order": "quality", "kind": "quality", "unit_match": "quality",
+    "section_lengths": "info", "unrecognised": "info",
+    "repeats": "fault", "off_topic": "fault", "era": "fault", "duplicates": "fault", "placeholders": "fault", "boilerplate": "fault",
+    "foreign_words": "fault", "wrong_years": "fault", "stale_terms": "fault", "copying": "fault",
 }
 
 

@@ -18,30 +18,43 @@ log = logging.getLogger(__name__)
 # Columns of the per-brief table, in reading order (the full values are in report.json).
 TABLE_METRICS = [
     "coverage",
+    "relevance",
+    "substance",
+    "must_have",
+    "asks",
     "order",
-    "brief_asks",
+    "repeats",
+    "off_topic",
+    "era",
     "placeholders",
     "boilerplate",
     "foreign_words",
     "wrong_years",
     "stale_terms",
-    "repeated_sentences",
-    "duplicates",
     "copying",
 ]
 SHORT = {
     "coverage": "cover",
+    "relevance": "relev.",
+    "substance": "subst.",
+    "must_have": "musts",
+    "asks": "asks",
     "order": "order",
-    "brief_asks": "asks",
+    "repeats": "repeat",
+    "off_topic": "off",
+    "era": "era",
     "placeholders": "placeh.",
     "boilerplate": "boilerpl.",
     "foreign_words": "foreign",
     "wrong_years": "years",
     "stale_terms": "stale",
-    "repeated_sentences": "repeat",
-    "duplicates": "dup",
     "copying": "copy",
 }
+REFERENCE_NOTE = (
+    "The corpus plans are scraped from the web, mostly 2005–2015: they carry placeholders (20xx), "
+    "truncated sections and the politics of their years, so they score low on this plan year's measures. "
+    "They show what the metrics make of real text; a draft scoring above them does not mean it beats a real plan."
+)
 
 
 def write_json(result: dict[str, Any], path: Path) -> Path:
@@ -50,18 +63,21 @@ def write_json(result: dict[str, Any], path: Path) -> Path:
 
 
 def _delta(value: float | None, base: float | None, name: str = "overall") -> str:
-    """The change against the baseline: ``(+0.05)``; ``(=)`` for an unchanged overall, nothing
-    for another unchanged metric (so the changes stand out)."""
+    """The change against the baseline with its direction: `` ▲0.05`` better, `` ▼1`` worse, `` (=)`` for
+    an unchanged overall, nothing for another unchanged metric (so the changes stand out)."""
     if value is None or base is None:
         return ""
     d = float(value) - float(base)
     if abs(d) < 0.005:
         return " (=)" if name == "overall" else ""
+    fault = METRIC_KIND.get(name) == "fault"
+    better = d < 0 if fault else d > 0
+    arrow = "▲" if better else "▼"
     if name == "copying":
-        return f" ({d * 100:+.0f} pt)"
-    if METRIC_KIND.get(name) == "fault":
-        return f" ({d:+.0f})"
-    return f" ({d:+.2f})"
+        return f" {arrow}{abs(d) * 100:.0f} pt"
+    if fault:
+        return f" {arrow}{abs(d):.0f}"
+    return f" {arrow}{abs(d):.2f}"
 
 
 def _cell(name: str, value: Any) -> str:
@@ -90,12 +106,15 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"- briefs: {len(result['briefs'])}; baseline: "
         + (f"`{base.get('path', '')}` ({base.get('created', '?')})" if base_systems else "none stored yet")
     )
-    lines.append("- overall = coverage × (0.5 + 0.5 × order) × (1 − fault penalty) × kind factor (see evals/README.md)")
+    lines.append("- overall = (0.35·coverage + 0.25·relevance + 0.20·must-haves + 0.20·asks) × (0.4 + 0.6·substance) "
+                 "× (0.85 + 0.15·order) × (1 − fault penalty) × kind × unit (see evals/README.md); "
+                 "▲ better, ▼ worse than the baseline")
     lines.append("")
 
     breaches = result.get("breaches", [])
     lines.append("## Thresholds: " + ("**FAILED**" if breaches else "passed"))
     lines.append("")
+    lines += _threshold_table(result)
     for b in breaches:
         lines.append(f"- {b}")
     if breaches:
@@ -103,7 +122,8 @@ def render_markdown(result: dict[str, Any]) -> str:
 
     lines.append("## Summary")
     lines.append("")
-    headers = ["system", "plans", "mean overall", "min overall", "mean coverage", "mean order", "faults", "errors"]
+    headers = ["system", "plans", "mean overall", "min overall", "mean coverage", "mean substance", "mean must-haves",
+               "faults", "errors"]
     rows = []
     for system, agg in result["aggregates"].items():
         b = base_systems.get(system, {}).get("mean", {})
@@ -116,7 +136,8 @@ def render_markdown(result: dict[str, Any]) -> str:
                 _cell("overall", mean) + _delta(mean, b.get("overall")),
                 _cell("overall", agg["min"].get("overall")),
                 _cell("coverage", agg["mean"].get("coverage")),
-                _cell("order", agg["mean"].get("order")),
+                _cell("substance", agg["mean"].get("substance")),
+                _cell("must_have", agg["mean"].get("must_have")),
                 str(faults),
                 str(agg.get("errors", 0)),
             ]
@@ -167,23 +188,45 @@ def render_markdown(result: dict[str, Any]) -> str:
     if refs:
         lines.append("## Human reference: corpus union plans by unit")
         lines.append("")
-        headers = ["unit", "plans", "mean overall", "mean coverage", "mean order", "faults per plan"]
+        headers = ["unit", "plans", "mean overall", "mean coverage", "mean substance", "faults per plan"]
         rows = [
             [
                 u,
                 str(v["n"]),
                 _cell("overall", v["overall"]),
                 _cell("coverage", v["coverage"]),
-                _cell("order", v["order"]),
+                _cell("substance", v.get("substance")),
                 f"{v['faults']:.1f}",
             ]
             for u, v in refs.items()
         ]
         lines += _md_table(headers, rows)
         lines.append("")
-        lines.append("Corpus plans are web-scraped: their placeholders (20xx) and boilerplate are real faults.")
+        lines.append(REFERENCE_NOTE)
         lines.append("")
     return "\n".join(lines)
+
+
+def _threshold_table(result: dict[str, Any]) -> list[str]:
+    """Each threshold beside the value it was checked against, per system: what passed and by how much."""
+    limits = result.get("thresholds") or {}
+    applies = limits.get("applies_to") or ["offline", "openai"]
+    rows = []
+    for system, agg in result.get("aggregates", {}).items():
+        if system not in applies:
+            continue
+        for kind, label, values, ok in (("mean", "mean ≥", agg.get("mean", {}), lambda v, t: v >= t),
+                                        ("min", "every draft ≥", agg.get("min", {}), lambda v, t: v >= t),
+                                        ("max", "every draft ≤", agg.get("max", {}), lambda v, t: v <= t)):
+            for name, limit in (limits.get(kind) or {}).items():
+                v = values.get(name)
+                if v is None:
+                    continue
+                rows.append([system, name, f"{label} {format_value(name, float(limit))}",
+                             format_value(name, float(v)), "✓" if ok(float(v), float(limit)) else "✗"])
+    if not rows:
+        return []
+    return [*_md_table(["system", "metric", "threshold", "value", ""], rows), ""]
 
 
 def _script_cell(row: dict[str, Any]) -> str:
@@ -204,7 +247,7 @@ def _shortfalls(row: dict[str, Any]) -> str:
         v = row["metrics"].get(name)
         if (
             (METRIC_KIND.get(name) == "fault" and name != "copying" and v)
-            or (name == "brief_asks" and v is not None and v < 1)
+            or (name in ("asks", "must_have") and v is not None and v < 1)
             or (name == "order" and v is not None and v < 0.9)
             or (name == "copying" and v and v > 0.3)
         ):
@@ -233,7 +276,9 @@ def render_coverage_png(result: dict[str, Any], path: Path) -> Path:
     sections = result["sections"]
     names = result.get("section_names", {})
     expected = result.get("expected", {})
-    panels = [(system, [u for u in result["units"] if u in cov[system]]) for system in systems]
+    drafted = [u for u in result["units"] if any(u in cov[s] for s in systems if s != "reference")]
+    units_shown = drafted or [u for u in result["units"] if any(u in cov[s] for s in systems)]
+    panels = [(system, units_shown) for system in systems]
     _cjk_font()
     widths = [max(2, len(us)) for _, us in panels] or [2]
     fig_w = max(6.0, 2.2 + 0.55 * sum(widths))
@@ -248,9 +293,9 @@ def render_coverage_png(result: dict[str, Any], path: Path) -> Path:
     image = None
     for ax, (system, units) in zip(axes[0], panels):
         draft = system != "reference"
-        data = [[cov[system][u].get(s, 0.0) for u in units] for s in sections]
+        data = [[cov[system].get(u, {}).get(s, float("nan")) for u in units] for s in sections]
         shown = [
-            [float("nan") if draft and s not in expected.get(u, {}) else v for u, v in zip(units, row)]
+            [float("nan") if draft and s not in expected.get(u, {}) and not v > 0 else v for u, v in zip(units, row)]
             for s, row in zip(sections, data)
         ]
         image = ax.imshow(shown, vmin=0, vmax=1, cmap=cmap, aspect="auto")
@@ -265,7 +310,10 @@ def render_coverage_png(result: dict[str, Any], path: Path) -> Path:
             for j, u in enumerate(units):
                 v = data[i][j]
                 weight = expected.get(u, {}).get(s)
-                if draft and weight is None:
+                if v != v:  # no plan of this unit in this panel
+                    ax.text(j, i, "·", ha="center", va="center", fontsize=6, color="#777777")
+                    continue
+                if draft and weight is None and not v > 0:
                     ax.text(j, i, "–", ha="center", va="center", fontsize=6, color="#777777")
                     continue
                 ax.text(
@@ -283,10 +331,10 @@ def render_coverage_png(result: dict[str, Any], path: Path) -> Path:
                         )
                     )
     if image is not None:
-        fig.colorbar(image, ax=axes[0].tolist(), shrink=0.6, label="share of plans with the section (≥ 40 chars)")
+        fig.colorbar(image, ax=axes[0].tolist(), shrink=0.6, label="share of plans holding the section on topic")
     fig.suptitle(
-        f"Section coverage by unit ({result['suite']}): red = a usual section most drafts lack "
-        "(thicker = more common in real plans); grey = not usual for the unit",
+        f"Section coverage by unit ({result['suite']}): red = an expected section most drafts lack "
+        "(thicker = weighs more); grey = not in the unit's outline; · = no plan of the unit",
         fontsize=9,
     )
     fig.savefig(path, dpi=110, bbox_inches="tight")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.domain.kinds import PLAN_KINDS
+from drafter.resources import evals_dir
 from drafter.errors import ConfigError, DrafterError, InputError, ThresholdError
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,6 @@ class Suite:
     briefs: list[SuiteBrief]
     thresholds: Path | None = None
     description: str = ""
-
-
-def evals_dir() -> Path:
-    """The repository's ``evals/`` folder (suites, thresholds, baseline)."""
-    from drafter.resources import _PKG
-
-    return _PKG.parent / "evals"
 
 
 def default_suite_path() -> Path:
@@ -189,7 +183,8 @@ class EvalResult:
 
     def summary(self) -> str:
         lines = [
-            f"suite {self.suite}: {len(self.briefs)} briefs, systems {', '.join(self.systems)} ({self.seconds:.0f} s)"
+            f"eval of {self.suite!r} ({self.suite_path}): {len(self.briefs)} briefs, systems {', '.join(self.systems)} "
+            f"({self.seconds:.0f} s)"
         ]
         base = (self.baseline or {}).get("systems", {})
         for system, agg in self.aggregates.items():
@@ -211,7 +206,13 @@ class EvalResult:
 
 
 def _row(
-    system: str, brief: SuiteBrief | None, report: Any, *, seconds: float = 0.0, plan_id: str = ""
+    system: str,
+    brief: SuiteBrief | None,
+    report: Any,
+    *,
+    seconds: float = 0.0,
+    plan_id: str = "",
+    usage: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     metrics = {k: round(float(m.value), 4) for k, m in report.metrics.items()}
     metrics["overall"] = round(report.overall, 4)
@@ -227,10 +228,12 @@ def _row(
         "metrics": metrics,
         "reasons": {k: m.reason for k, m in report.metrics.items()},
         "missing": list(report.metrics["coverage"].details.get("missing", [])),
-        "present": list(report.metrics["coverage"].details.get("present", [])),
-        "chars": dict(report.metrics["coverage"].details.get("chars", {})),
+        "credit": dict(report.metrics["coverage"].details.get("credit", {})),
+        "must_missing": [m["id"] for m in report.metrics["must_have"].details.get("missing", [])]
+        if "must_have" in report.metrics else [],
         "penalties": {k: round(v, 4) for k, v in report.penalties.items()},
         "seconds": round(seconds, 2),
+        "usage": dict(usage or {}),  # the model's requests and tokens for this draft (Draft.usage)
         "error": None,
     }
 
@@ -253,6 +256,7 @@ def _error_row(system: str, brief: SuiteBrief, exc: BaseException) -> dict[str, 
         "chars": {},
         "penalties": {},
         "seconds": 0.0,
+        "usage": {},
         "error": msg,
     }
 
@@ -263,9 +267,8 @@ def _drafter(provider: str, config: Any, warn: Warn | None) -> Any:
     return Drafter(index=config, provider=provider, warn=warn)
 
 
-def _write_draft(drafter: Any, b: SuiteBrief) -> str:
-    draft = drafter.write(unit=b.unit, year=b.year, brief=b.brief, name=b.name, script=b.script)
-    return draft.markdown
+def _write_draft(drafter: Any, b: SuiteBrief) -> Any:
+    return drafter.write(unit=b.unit, year=b.year, brief=b.brief, name=b.name, script=b.script)
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -295,8 +298,7 @@ def _aggregate(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _coverage_table(rows: list[dict[str, Any]], sections: list[str]) -> dict[str, dict[str, dict[str, float]]]:
-    from drafter.evaluate.metrics import MIN_BODY_CHARS
-
+    """Per system and unit, the share of plans that hold each section on topic (coverage credit ≥ 0.5)."""
     table: dict[str, dict[str, dict[str, float]]] = {}
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -304,7 +306,7 @@ def _coverage_table(rows: list[dict[str, Any]], sections: list[str]) -> dict[str
             groups[(r["system"], r["unit"] or "other")].append(r)
     for (system, unit), rs in groups.items():
         table.setdefault(system, {})[unit] = {
-            s: round(sum(1 for r in rs if r["chars"].get(s, 0) >= MIN_BODY_CHARS) / len(rs), 3) for s in sections
+            s: round(sum(1 for r in rs if r.get("credit", {}).get(s, 0) >= 0.5) / len(rs), 3) for s in sections
         }
     return table
 
@@ -325,6 +327,7 @@ def _reference_by_unit(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "n": n,
             "overall": round(sum(r["overall"] for r in rs) / n, 4),
             "coverage": round(sum(r["metrics"]["coverage"] for r in rs) / n, 4),
+            "substance": round(sum(r["metrics"].get("substance", 0) for r in rs) / n, 4),
             "order": round(sum(r["metrics"]["order"] for r in rs) / n, 4),
             "faults": round(sum(r["metrics"].get(f, 0) for r in rs for f in faults) / n, 2),
             "plans": [r["brief"] for r in rs],
@@ -397,7 +400,7 @@ def run_eval(
     from drafter.evaluate.gate import check_thresholds, load_baseline, save_baseline
     from drafter.evaluate.reference import builtin_reference, plan_sections
     from drafter.evaluate.report import write_reports
-    from drafter.evaluate.score import score
+    from drafter.evaluate.score import expected_sections, score
 
     t0 = time.monotonic()
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -426,15 +429,15 @@ def run_eval(
                     progress(done, total, f"{system} {b.id}")
                 t = time.monotonic()
                 try:
-                    markdown = _write_draft(writers[system], b)
-                    report = score(markdown, unit=b.unit, year=b.year, brief=b.brief)
+                    draft = _write_draft(writers[system], b)
+                    report = score(draft.markdown, unit=b.unit, year=b.year, brief=b.brief)
                 except DrafterError as exc:
                     log.debug("draft %s/%s failed: %s", system, b.id, exc)
                     if warn:
                         warn(f"{system}/{b.id}: {exc}")
                     rows.append(_error_row(system, b, exc))
                     continue
-                rows.append(_row(system, b, report, seconds=time.monotonic() - t))
+                rows.append(_row(system, b, report, seconds=time.monotonic() - t, usage=draft.usage))
     finally:
         for w in writers.values():
             close = getattr(w, "close", None)
@@ -462,7 +465,7 @@ def run_eval(
         units=units,
         sections=[s.id for s in secs],
         section_names={s.id: getattr(s, "name", s.id) for s in secs},
-        expected={u: ref.weights(u) for u in units},
+        expected={u: expected_sections(u, ref) for u in units},
         thresholds=limits,
         breaches=check_thresholds(rows, aggregates, limits),
         baseline=prev,
