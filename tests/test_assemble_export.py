@@ -112,7 +112,7 @@ def test_title_without_name_is_never_a_placeholder():
     req = build_request("hospital", 2026)
     o = outline_for(req)
     d = Draft(request=req, outline=o, title=o.title, sections=[], closing=closing(req))
-    assert d.markdown.startswith("# 医院2026年工会工作计划\n")
+    assert d.markdown.startswith("# 【待填：单位名称】2026年工会工作计划\n")
     assert not re.search(r"xx|XX|某某", d.markdown)
     assert d.markdown.splitlines()[-2] == "【待填：工会名称】"
 

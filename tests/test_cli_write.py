@@ -27,7 +27,7 @@ def test_units():
 def test_write_to_stdout_says_which_writer(env):
     r = runner.invoke(app, ["write", "--unit", "kindergarten", "--year", "2024", *env])
     assert r.exit_code == 0, r.stderr
-    assert r.stdout.startswith("# 幼儿园2024年工会工作计划\n")
+    assert r.stdout.startswith("# 【待填：单位名称】2024年工会工作计划\n")
     assert "offline composer" in r.stderr and "offline composer" not in r.stdout
 
 
@@ -39,7 +39,7 @@ def test_write_to_files_and_refuse_overwrite(env, tmp_path):
     r = runner.invoke(app, ["write", "-u", "医院", "-y", "2026", "--out", str(out), *env])
     assert r.exit_code != 0 and "already exists" in r.stderr and "--force" in r.stderr
     r = runner.invoke(app, ["write", "-u", "医院", "-y", "2026", "--out", str(out), "--force", *env])
-    assert r.exit_code == 0 and out.read_text(encoding="utf-8").startswith("# 医院2026")
+    assert r.exit_code == 0 and out.read_text(encoding="utf-8").startswith("# 【待填：单位名称】2026")
 
 
 def test_docx_and_traditional(env, tmp_path):
@@ -48,7 +48,7 @@ def test_docx_and_traditional(env, tmp_path):
     out = tmp_path / "plan.docx"
     r = runner.invoke(app, ["write", "-u", "enterprise", "-y", "2019", "--format", "docx", "--out", str(out), *env])
     assert r.exit_code == 0, r.stderr
-    assert docx.Document(str(out)).paragraphs[0].text == "企业2019年工会工作计划"
+    assert docx.Document(str(out)).paragraphs[0].text == "【待填：单位名称】2019年工会工作计划"
     r = runner.invoke(app, ["write", "-u", "enterprise", "-y", "2019", "--format", "docx", *env])
     assert r.exit_code == 2 and "--out" in r.stderr
     r = runner.invoke(
@@ -56,7 +56,7 @@ def test_docx_and_traditional(env, tmp_path):
     )
     assert r.exit_code == 2 and "does not match" in r.stderr and not (tmp_path / "p.docx").exists()
     r = runner.invoke(app, ["write", "-u", "enterprise", "-y", "2019", "--script", "traditional", *env])
-    assert r.exit_code == 0 and r.stdout.startswith("# 企業2019年工會工作計劃")
+    assert r.exit_code == 0 and r.stdout.startswith("# 【待填：單位名稱】2019年工會工作計劃")
 
 
 @pytest.mark.parametrize(
@@ -172,7 +172,7 @@ def test_txt_output_is_plain_text(env, tmp_path):
     r = runner.invoke(app, ["write", "-u", "kindergarten", "-y", "2024", "-o", str(out), *env])
     assert r.exit_code == 0, r.stderr
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("幼儿园2024年工会工作计划\n") and "#" not in text and "一、指导思想" in text
+    assert text.startswith("【待填：单位名称】2024年工会工作计划\n") and "#" not in text and "一、指导思想" in text
 
 
 def test_unfilled_facts_are_listed_on_stderr_and_facts_fill_them(env, tmp_path):

@@ -24,13 +24,13 @@ def offline(corpus_index):
 def test_public_names():
     assert pkg.Drafter is Drafter
     assert [u.id for u in pkg.list_units()][0] == "kindergarten"
-    assert pkg.plan_outline("kindergarten", 2024).title == "幼儿园2024年工会工作计划"
+    assert pkg.plan_outline("kindergarten", 2024).title == "【待填：单位名称】2024年工会工作计划"
 
 
 def test_write_twice_in_one_process(offline):
     a = offline.write("kindergarten", 2024, name="阳光幼儿园")
     b = offline.write("hospital", 2026)
-    assert a.title == "阳光幼儿园2024年工会工作计划" and b.title == "医院2026年工会工作计划"
+    assert a.title == "阳光幼儿园2024年工会工作计划" and b.title == "【待填：单位名称】2026年工会工作计划"
     assert a.writer == "offline" and "院务公开" in b.markdown and "园务公开" in a.markdown
     assert all(pid for pids in a.sources.values() for pid, _ in pids)
     assert a._repr_markdown_() == a.markdown
@@ -41,7 +41,7 @@ def test_write_inside_a_running_event_loop(offline):
         return offline.write("enterprise", 2019)
 
     draft = asyncio.run(main())
-    assert draft.title == "企业2019年工会工作计划"
+    assert draft.title == "【待填：单位名称】2019年工会工作计划"
 
 
 def test_awrite(offline):
@@ -63,7 +63,7 @@ def test_outline_object_and_file(offline, tmp_path):
 
 def test_traditional(offline):
     d = offline.write("hospital", 2024, script="traditional")
-    assert d.markdown.startswith("# 醫院2024年工會工作計劃")
+    assert d.markdown.startswith("# 【待填：單位名稱】2024年工會工作計劃")
 
 
 def test_user_errors(offline):
@@ -139,7 +139,7 @@ def test_openai_provider_through_a_local_server(corpus_index, fake_openai, tmp_p
     draft = d.write("kindergarten", 2024)
     d.close()
     assert draft.writer == "openai" and not draft.failed
-    assert draft.markdown.startswith("# 幼儿园2024年工会工作计划")
+    assert draft.markdown.startswith("# 【待填：单位名称】2024年工会工作计划")
     assert len(fake_openai.requests) == len(draft.sections) - 2  # 指导思想 and the schedule are local
     assert all(r["messages"] for r in fake_openai.requests)
     assert draft.usage["requests"] == len(fake_openai.requests)

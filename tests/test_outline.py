@@ -51,7 +51,7 @@ def test_a_community_outline_speaks_of_its_members_and_new_forms_of_employment()
 
 
 def test_title_with_and_without_name():
-    assert plan_outline("kindergarten", 2024).title == "幼儿园2024年工会工作计划"
+    assert plan_outline("kindergarten", 2024).title == "【待填：单位名称】2024年工会工作计划"
     assert plan_outline("kindergarten", 2024, name="阳光幼儿园").title == "阳光幼儿园2024年工会工作计划"
 
 

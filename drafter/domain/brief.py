@@ -59,6 +59,11 @@ def clean_brief(text: str) -> str:
     return t
 
 
+# a clause that opens with a lead (重点做好…, 今年是…) before what it asks for
+_LEAD_CLAUSE = re.compile(r"^(?:今年|本年度?|明年)?(?:是|为)|^(?:今年|本年度?)?(?:的)?(?:工作)?(?:重点|着力|突出)(?:是|要|在于)?(?:做好|抓好|推进|加强)?")
+_AND = re.compile(r"[、]|以及|和(?=[^和谐]{3,})")
+
+
 def parse_asks(brief: str) -> list[str]:
     """The specific asks of a brief: ``今年重点：教职工心理健康、筹建职工之家`` → two asks.
 
@@ -77,9 +82,15 @@ def parse_asks(brief: str) -> list[str]:
         if m and (any(w in m.group(1) for w in v.leads) or len(m.group(1)) <= 6):
             parts = re.split(r"[、，,]|以及|和(?=[^和]{4,})", m.group(2))
         elif any(w in sent for w in (*v.leads, *v.verbs)) or len(sent) <= 30:
-            clauses = re.split(r"[，,]", sent)
+            clauses = [c for c in re.split(r"[，,]", sent) if c.strip()]
             several = len(clauses) > 1 and all(any(w in c for w in v.verbs) for c in clauses)
-            parts = clauses if several else [sent]
+            if several:
+                parts = clauses
+            elif len(clauses) > 1 and any(_LEAD_CLAUSE.match(c.strip()) for c in clauses):
+                # 今年是建院60周年，重点做好护士节和职工心理疏导: each clause says its own priorities
+                parts = [p for c in clauses for p in _AND.split(_LEAD_CLAUSE.sub("", c.strip()))]
+            else:
+                parts = [sent]
         else:
             continue
         for p in parts:

@@ -35,6 +35,7 @@ class When:
 
     months: tuple[int, ...] = ()
     event: str | None = None
+    fact: str | None = None  # a fact naming the month (the congress's date); ``months`` when it is not given
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class WorkItem:
     texts: Mapping[str, str] = field(default_factory=dict)
     kind: str = "catalogue"  # catalogue, or a year item's kind (anniversary, campaign, priority)
     year: int | None = None
+    excludes: tuple[str, ...] = ()  # items never drafted together with this one
 
     def fits(self, unit: str, year: int) -> bool:
         """Whether the item belongs in a plan of this unit for this year."""
@@ -121,7 +123,10 @@ def _when(raw: Any, where: str) -> When | None:
     months = raw.get("months", [raw.get("month")] if "month" in raw else None)
     if not months or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
         raise ConfigError(f"{where}: 'when' needs month 1–12 (or months: [..], or event: name)")
-    return When(months=tuple(int(m) for m in months))
+    fact = raw.get("fact")
+    if fact is not None and str(fact) not in {f.key for f in fact_fields()}:
+        raise ConfigError(f"{where}: 'when' names the unknown fact {fact!r}; use a key of facts.yaml")
+    return When(months=tuple(int(m) for m in months), fact=str(fact) if fact is not None else None)
 
 
 def _check_text(text: str, where: str, facts: set[str], words: set[str]) -> None:
@@ -192,6 +197,7 @@ def _item(raw: dict[str, Any], file: str, *, year: int | None = None) -> WorkIte
         texts=texts,
         kind=kind,
         year=year,
+        excludes=tuple(str(x) for x in raw.get("excludes") or ()),
     )
 
 
@@ -206,6 +212,10 @@ def catalogue() -> tuple[WorkItem, ...]:
         if it.id in seen:
             raise ConfigError(f"{'years.yaml' if it.year else 'work_items.yaml'}: item id {it.id!r} is used twice")
         seen.add(it.id)
+    for it in items:
+        unknown = [x for x in it.excludes if x not in seen]
+        if unknown:
+            raise ConfigError(f"work_items.yaml: item {it.id} excludes the unknown item {unknown[0]!r}")
     return tuple(items)
 
 

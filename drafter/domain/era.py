@@ -11,9 +11,13 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from drafter.errors import YearError
 from drafter.resources import load_data
+
+if TYPE_CHECKING:  # pragma: no cover
+    from drafter.domain.units import UnitProfile
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +39,10 @@ class Era:
     key_phrases: list[str] = field(default_factory=list)
     beyond_table: bool = False
 
-    def guiding_sentence(self, profile) -> str:
-        """The 指导思想 paragraph for a unit, built from the era.yaml templates."""
+    def guiding_sentence(self, profile: UnitProfile, superior: str | None = None) -> str:
+        """The 指导思想 paragraph for a unit (and its higher union, when known), from the era.yaml templates."""
         t = _data()["templates"]
+        mission = profile.mission if profile.mission and self.year >= int(_data().get("mission_from", 2021)) else ""
         union_clause = ""
         if self.union_congress:
             union_clause = t["union_spirit_clause"].format(union_congress=self.union_congress.removeprefix("中国工会"))
@@ -49,6 +54,8 @@ class Era:
             study=self.study,
             union_spirit_clause=union_clause,
             year=self.year,
+            superior=superior or "上级工会",
+            mission=mission or f"{profile.self}改革发展",
         )
 
     def year_sentence(self) -> str | None:

@@ -23,6 +23,7 @@ from drafter.domain.units import UnitProfile, load_profile
 from drafter.errors import InputError
 
 MAX_NAME_CHARS = 40
+NAME_SLOT = "【待填：单位名称】"  # the title and the 落款 when the unit's name is not given
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,13 @@ class DraftRequest:
 
     @property
     def unit_name(self) -> str:
-        """The unit's own name (阳光幼儿园), else the facts' 单位名称, else the unit type (幼儿园)."""
-        return self.name or self.facts.get("单位名称") or self.unit.name
+        """The unit's own name (阳光幼儿园), else the facts' 单位名称, else a visible 【待填：单位名称】."""
+        return self.name or self.facts.get("单位名称") or NAME_SLOT
+
+    @property
+    def guiding_thought(self) -> str:
+        """The 指导思想 paragraph: the year's framing, the unit's leader, mission and higher union."""
+        return self.era.guiding_sentence(self.unit, self.facts.get("上级工会"))
 
     @property
     def title(self) -> str:
@@ -96,13 +102,18 @@ def build_request(
     profile = unit if isinstance(unit, UnitProfile) else load_profile(unit)
     y = check_year(year)  # type: ignore[arg-type]
     text = clean_brief(brief)
-    parsed = tuple(asks) if asks is not None else tuple(parse_asks(text))
     if isinstance(facts, Facts):
         resolved = facts
     elif isinstance(facts, (str, Path)):
         resolved = load_facts(facts, profile.id)
     else:
         resolved = check_facts(facts, profile.id)
+    priorities = resolved.get("本年重点")
+    if priorities and asks is None:
+        # the facts' 本年重点 are asks too: brief and facts say the year's priorities together
+        extra = "本年重点：" + "、".join(p.strip() for p in re.split(r"[；;\n]", priorities) if p.strip())
+        text = f"{text}\n{extra}" if text else extra
+    parsed = tuple(asks) if asks is not None else tuple(parse_asks(text))
     return DraftRequest(
         unit=profile,
         year=y,

@@ -83,6 +83,9 @@ class UnitProfile:
     word_map: dict[str, str] = field(default_factory=dict)
     forbidden: list[str] = field(default_factory=list)
     exclude_sections: list[str] = field(default_factory=list)
+    items_per_section: int = 0  # common items a section holds beyond its must items (0: the default)
+    mission: str = ""  # what the union's work serves, in the guiding thought (幼儿园高质量发展)
+    union_suffix: str = "工会委员会"  # the union's formal name after the unit's (阳光幼儿园工会委员会)
 
     WORDS = (
         "staff",

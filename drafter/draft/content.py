@@ -15,50 +15,15 @@ import re
 from dataclasses import dataclass
 
 from drafter.domain import catalogue
+from drafter.domain.asks import template_for
 from drafter.domain.calendar import event_when
 from drafter.domain.request import DraftRequest
 from drafter.domain.sections import layout_of
 from drafter.models import Item, Outline, OutlineSection
 from drafter.resources import load_data
 
-MAX_ITEMS = 7  # a section (or a sub-section) beyond its must items
+MAX_ITEMS = 6  # items a section (or a sub-section) holds at most beyond its must items
 _TIER_ORDER = {"must": 0, "common": 1, "optional": 2}
-
-
-@dataclass(frozen=True)
-class AskTemplate:
-    pattern: re.Pattern[str] | None
-    text: str
-    months: tuple[int, ...]
-    schedule: str
-    replaces: bool = False
-
-
-@functools.cache
-def ask_templates() -> tuple[AskTemplate, ...]:
-    data = load_data("asks.yaml")
-    out = [
-        AskTemplate(
-            re.compile(str(p["match"])),
-            str(p["text"]),
-            tuple(int(m) for m in p["months"]),
-            str(p["schedule"]),
-            bool(p.get("replaces")),
-        )
-        for p in data.get("patterns") or []
-    ]
-    d = data["default"]
-    out.append(AskTemplate(None, str(d["text"]), tuple(int(m) for m in d["months"]), str(d["schedule"])))
-    return tuple(out)
-
-
-def template_for(ask: str) -> tuple[AskTemplate, re.Match[str] | None]:
-    """The first asks.yaml pattern that fits an ask (the default when none does)."""
-    for t in ask_templates():
-        m = t.pattern.search(ask) if t.pattern is not None else None
-        if t.pattern is None or m:
-            return t, m
-    raise AssertionError("asks.yaml has a default")  # pragma: no cover
 
 
 def replaced_things(request: DraftRequest) -> list[str]:
@@ -74,25 +39,20 @@ def replaced_things(request: DraftRequest) -> list[str]:
 
 def ask_item(ask: str, section: str, request: DraftRequest) -> Item:
     """The item for an ask no catalogue item answers: a concrete task with months and an owner."""
-    for t in ask_templates():
-        m = t.pattern.search(ask) if t.pattern is not None else None
-        if t.pattern is None or m:
-            obj = (m.groupdict().get("object") if m else None) or ask
-            months = {f"m{i + 1}": str(month) for i, month in enumerate(t.months)}
-            values = {**request.unit.words, **months, "ask": ask, "object": obj}
-            text = t.text.format_map(_Missing(values))
-            schedule = t.schedule.format_map(_Missing(values))
-            return Item(
-                text=text,
-                origin="ask",
-                section=section,
-                tier="must",
-                months=[t.months[0]],
-                schedule=schedule,
-                owner=request.unit.union,
-                ask=ask,
-            )
-    raise AssertionError("asks.yaml has a default")  # pragma: no cover
+    t, m = template_for(ask)
+    obj = (m.groupdict().get("object") if m else None) or ask
+    months = {f"m{i + 1}": str(month) for i, month in enumerate(t.months)}
+    values = {**request.unit.words, **months, "ask": ask, "object": obj}
+    return Item(
+        text=t.text.format_map(_Missing(values)),
+        origin="ask",
+        section=section,
+        tier="must",
+        months=[t.months[0]],
+        schedule=t.schedule.format_map(_Missing(values)),
+        owner=request.unit.union,
+        ask=ask,
+    )
 
 
 class _Missing(dict[str, str]):
@@ -110,6 +70,9 @@ def _to_item(rendered: catalogue.RenderedItem, request: DraftRequest) -> Item:
             months = [event_when(event, request.year)[0]]
         else:
             months = list(it.when.months)
+            named = _month_of(request.facts.get(it.when.fact)) if it.when.fact else None
+            if named:
+                months = [named]  # the month the unit gave (代表大会召开时间: 4月): schedule and text agree
     origin = f"year:{it.id}" if it.year is not None else f"catalogue:{it.id}"
     return Item(
         text=rendered.text,
@@ -119,9 +82,18 @@ def _to_item(rendered: catalogue.RenderedItem, request: DraftRequest) -> Item:
         months=months,
         event=event,
         schedule=rendered.schedule,
-        owner=it.owner,
+        owner=request.unit.adapt(it.owner),
         unfilled=list(rendered.unfilled),
     )
+
+
+def _month_of(value: str | None) -> int | None:
+    """The month a fact names (3月, 2024年4月10日, 4), if any."""
+    if not value:
+        return None
+    m = re.search(r"(?:^|年)\s*(\d{1,2})\s*月", value) or re.fullmatch(r"\s*(\d{1,2})\s*", value)
+    month = int(m.group(1)) if m else 0
+    return month if 1 <= month <= 12 else None
 
 
 _CADENCE = (
@@ -134,13 +106,21 @@ _CADENCE = (
 )
 
 
+_SLOT = re.compile(r"[（(]?【待填：[^】]*】[）)]?")
+_CADENCE_WORDS = re.compile(r"^(?:每年|每学年|每学期|每季度|每月|全年|年内|年初|年底|坚持|继续)+")
+
+
 def schedule_ask_item(item: Item) -> None:
-    """Give an ask's item a place in the schedule: its months from its own cadence (每季度, 每学期, 春季…),
-    else March; its schedule line from its first clause."""
+    """Give an ask's item one place in the schedule: the month its cadence starts (每季度 → 3月, 春季 → 4月…),
+    else March; its own schedule line when the catalogue gives one, else its first clause (without
+    slots to fill and cadence words, never cut inside a 【待填：…】)."""
     months = next((m for pattern, m in _CADENCE if pattern.search(item.text)), [3])
-    first = re.split(r"[，；。：]", item.text, maxsplit=1)[0]
-    item.months = list(months)
-    item.schedule = first if len(first) <= 30 else first[:30].rstrip("，、的和及与") + "…"
+    item.months = [months[0]]
+    if item.schedule:
+        return
+    text = _SLOT.sub("", item.text)
+    first = _CADENCE_WORDS.sub("", re.split(r"[，；。：]", text, maxsplit=1)[0]).strip("，、 ")
+    item.schedule = first if len(first) <= 30 else first[:30].rstrip("，、的和及与")
 
 
 def _holds(section: OutlineSection) -> list[str]:
@@ -149,7 +129,32 @@ def _holds(section: OutlineSection) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: int = MAX_ITEMS) -> list[Item]:
+def items_budget(request: DraftRequest) -> int:
+    """How many items a section holds beyond its must items: by the unit's headcount when the facts give
+    it (a small union writes a short plan), else by the unit's profile (``items_per_section``)."""
+    staff = request.facts.get("职工人数")
+    if staff and staff.replace(".", "", 1).isdigit():
+        n = float(staff)
+        return 4 if n < 100 else 5 if n < 500 else MAX_ITEMS
+    return request.unit.items_per_section or MAX_ITEMS
+
+
+@functools.cache
+def priority_template() -> str:
+    return str(load_data("asks.yaml").get("priority") or "")
+
+
+def priority_item(request: DraftRequest) -> Item | None:
+    """The 保障措施 item that makes the brief's asks the year's priorities: one for all of them."""
+    template = priority_template()
+    if not template or not request.asks:
+        return None
+    asks = "、".join(f"“{request.unit.adapt(a)}”" for a in request.asks)
+    text = template.format_map(_Missing({**request.unit.words, "asks": asks}))
+    return Item(text=text, origin="ask", section="safeguards", tier="must", owner=request.unit.union)
+
+
+def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: int | None = None) -> list[Item]:
     """The planned items of one section of the outline (empty for prose and schedule sections).
 
     Must and common catalogue items that fit; for each ask of the section, the items that answer it
@@ -158,26 +163,37 @@ def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: i
     """
     if layout_of(section.id) != "items" and not section.id.startswith("custom_"):
         return []
+    budget = max_items if max_items is not None else items_budget(request)
     unit = request.unit.id
     holds = _holds(section)
     missing_things = replaced_things(request)
     pool = []
+    excludes: dict[str, tuple[str, ...]] = {}
     for it in catalogue.items_for(unit, request.year, holds):
         item = _to_item(catalogue.render(it, request.unit, request.year, request.facts), request)
         if not any(thing in item.text for thing in missing_things):
             pool.append((it, item))
+            excludes[item.origin] = it.excludes
     best = {a: max((catalogue.answers(it, a) for it, _ in pool), default=0) for a in section.asks}
     items: list[Item] = []
     for ask in section.asks:
-        if template_for(ask)[0].replaces or best[ask] < 2:
+        t = template_for(ask)[0]
+        if t.own:
+            best[ask] = 0  # no catalogue item answers it: this ask gets its own item
+        if t.replaces or t.own or best[ask] < 2:
             items.append(ask_item(ask, section.id, request))
     for it, item in pool:
         answered = next((a for a in section.asks if best[a] >= 2 and catalogue.answers(it, a) == best[a]), None)
         if answered is not None or it.tier_for(unit) in ("must", "common"):
             item.ask = answered
-            if answered is not None and not item.months:
-                schedule_ask_item(item)
+            if answered is not None:
+                if not item.months:
+                    schedule_ask_item(item)
             items.append(item)
+    if section.id == "safeguards":
+        first = priority_item(request)
+        if first is not None:
+            items.insert(0, first)
 
     def rank(x: Item) -> tuple[int, int, int]:
         asked = 0 if x.ask else 1
@@ -185,15 +201,22 @@ def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: i
         return (asked, year_item, _TIER_ORDER.get(x.tier, 3))
 
     items.sort(key=rank)  # stable: file order within a rank
-    # Cap what is not required: asks' items and must items always stay.
+    # Cap what is not required (asks' items and must items always stay); an item that says what a
+    # chosen one says (its ``excludes``) is left out.
     out: list[Item] = []
     per_home: dict[str, int] = {}
+    chosen: set[str] = set()
     for x in items:
         home = x.section if x.section in holds else section.id
         required = x.ask is not None or x.tier == "must"
-        if not required and per_home.get(home, 0) >= max_items:
+        if not required and per_home.get(home, 0) >= budget:
+            continue
+        iid = x.origin.split(":", 1)[-1]
+        if any(e in chosen for e in excludes.get(x.origin, ())) or any(
+                iid in excludes.get(f"catalogue:{c}", ()) or iid in excludes.get(f"year:{c}", ()) for c in chosen):
             continue
         per_home[home] = per_home.get(home, 0) + 1
+        chosen.add(iid)
         out.append(x)
     return out
 

@@ -3,8 +3,9 @@
 * **Repeated ideas** are removed within and across sections (near-duplicate items by character
   bigrams; the earlier, higher-ranked item stays).
 * **The schedule** is built from the sections' dated items (each item's months and schedule
-  line, with the calendar's date for an item tied to an event) plus the calendar's standing
-  events that no item already covers.
+  line, with the calendar's date for an item tied to an event, and who leads it) plus the
+  calendar's standing events (the plan meeting, the year-end summary): nothing stands in the
+  schedule that no section holds.
 * **Punctuation** as official documents expect it (no 顿号 between 书名号 or quoted names,
   no doubled marks).
 * **The 落款** (the union's name and the date) ends the plan; facts not given are 【待填：…】.
@@ -84,21 +85,22 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
         if not it.months or not it.schedule:
             continue
         line = it.schedule.rstrip("。；")
+        lead = f"{it.owner}牵头" if it.owner and it.owner != request.unit.union else ""
         if it.event:
             claimed.add(it.event)
             e = by_name.get(it.event)
             month, date = event_when(it.event, request.year)
-            if e is not None and date is not None and e.show_date:
-                line = f"{line}（{date.month}月{date.day}日）"
-            entries.append(ScheduleEntry(month, line, date.day if date else 40))
+            when = f"{date.month}月{date.day}日" if e is not None and date is not None and e.show_date else ""
+            note = "，".join(x for x in (when, lead) if x)
+            entries.append(ScheduleEntry(month, f"{line}（{note}）" if note else line, date.day if date else 40))
             continue
         for m in it.months:
-            entries.append(ScheduleEntry(m, line, 40))
+            entries.append(ScheduleEntry(m, f"{line}（{lead}）" if lead else line, 40))
     seen_by_month: dict[int, list[set[str]]] = {}
     for en in entries:
         seen_by_month.setdefault(en.month, []).append(tx.bigrams(en.text))
     for e in request.events:
-        if e.name in claimed:
+        if e.name in claimed or not e.standing:
             continue
         grams = tx.bigrams(e.activity)
         if any(tx.similar(grams, s) >= 0.3 or tx.containment(grams, s) >= 0.5 for s in seen_by_month.get(e.month, [])):
@@ -134,6 +136,6 @@ def closing(request: DraftRequest) -> list[str]:
     name = request.facts.get("工会名称")
     if not name:
         unit_name = request.name or request.facts.get("单位名称")
-        name = f"{unit_name}工会委员会" if unit_name else "【待填：工会名称】"
+        name = f"{unit_name}{request.unit.union_suffix}" if unit_name else "【待填：工会名称】"
     date = request.facts.get("落款日期") or "【待填：落款日期】"
     return [name, date]

@@ -28,7 +28,7 @@ def opening(request: SectionRequest) -> str:
     section = request.section
     goal = (section.goal or "").strip().rstrip("。")
     asks = [a.strip().rstrip("。") for a in section.asks if a.strip()]
-    lead = f"{request.request.year}年突出抓好{'、'.join(asks)}。" if asks else ""
+    lead = f"{request.request.year}年重点做好{'、'.join(asks)}相关工作。" if asks else ""
     if goal.endswith("："):  # a goal that introduces the items (以下目标：) comes last
         return lead + goal
     return (f"{goal}。" if goal else "") + lead
@@ -67,7 +67,7 @@ class OfflineWriter(Writer):
             return SectionDraft(
                 id=section.id,
                 title=section.title,
-                intro=req.era.guiding_sentence(req.unit),
+                intro=req.guiding_thought,
                 writer=self.name,
                 layout="prose",
             )

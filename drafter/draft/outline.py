@@ -11,6 +11,7 @@ to the section whose keywords it shares most, else to a section of its own place
 from __future__ import annotations
 
 from drafter.domain import catalogue, sections
+from drafter.domain.asks import template_for
 from drafter.domain.request import DraftRequest, build_request
 from drafter.domain.units import UnitProfile
 from drafter.models import Brief, Outline, OutlineSection, OutlineSubsection
@@ -20,6 +21,9 @@ MAX_SECTIONS_PER_ASK = 1  # an ask's activity sits in one section, and in the sc
 
 def ask_sections(ask: str, request: DraftRequest, section_ids: list[str]) -> list[str]:
     """The sections an ask touches: those holding the catalogue items that answer it best, else by keywords."""
+    t = template_for(ask)[0]
+    if t.own and t.section in section_ids:
+        return [t.section]  # an ask that always gets its own item, in its own section
     scored: dict[str, int] = {}
     for item in catalogue.items_for(request.unit.id, request.year, section_ids):
         strength = catalogue.answers(item, ask)

@@ -14,7 +14,7 @@ from typing import Any
 
 from drafter.domain import sections
 from drafter.domain.era import check_year
-from drafter.domain.request import plan_title
+from drafter.domain.request import NAME_SLOT, plan_title
 from drafter.domain.taxonomy import load_taxonomy
 from drafter.domain.units import load_profile
 from drafter.errors import InputError
@@ -177,7 +177,7 @@ def outline_from_yaml(text: str, path: str = "<outline>") -> Outline:
     name = str(data.get("name") or "").strip() or None
     brief_text = str(data.get("brief") or "")
     asks = list(dict.fromkeys(a for s in out for a in s.asks))
-    title = str(data.get("title") or "").strip() or plan_title(name or profile.name, year)
+    title = str(data.get("title") or "").strip() or plan_title(name or NAME_SLOT, year)
     brief = Brief(unit=profile.id, year=year, name=name, text=brief_text, asks=asks)
     return Outline(unit=profile.id, year=year, title=title, sections=out, brief=brief)
 
