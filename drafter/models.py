@@ -302,6 +302,7 @@ class Item(_Serial):
     owner: str = ""
     ask: str | None = None
     unfilled: list[str] = field(default_factory=list)
+    tentative: bool = False  # its month is a default until the facts give its date
 
     @property
     def plan_id(self) -> str | None:

@@ -64,6 +64,7 @@ def _to_item(rendered: catalogue.RenderedItem, request: DraftRequest) -> Item:
     it = rendered.item
     months: list[int] = []
     event = None
+    tentative = False
     if it.when is not None:
         if it.when.event:
             event = it.when.event
@@ -73,6 +74,8 @@ def _to_item(rendered: catalogue.RenderedItem, request: DraftRequest) -> Item:
             named = _month_of(request.facts.get(it.when.fact)) if it.when.fact else None
             if named:
                 months = [named]  # the month the unit gave (代表大会召开时间: 4月): schedule and text agree
+            elif it.when.fact:
+                tentative = True  # the text asks for the date: the schedule says its month is tentative
     origin = f"year:{it.id}" if it.year is not None else f"catalogue:{it.id}"
     return Item(
         text=rendered.text,
@@ -82,6 +85,7 @@ def _to_item(rendered: catalogue.RenderedItem, request: DraftRequest) -> Item:
         months=months,
         event=event,
         schedule=rendered.schedule,
+        tentative=tentative,
         owner=request.unit.adapt(it.owner),
         unfilled=list(rendered.unfilled),
     )

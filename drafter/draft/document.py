@@ -94,8 +94,9 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
             note = "，".join(x for x in (when, lead) if x)
             entries.append(ScheduleEntry(month, f"{line}（{note}）" if note else line, date.day if date else 40))
             continue
+        note = "，".join(x for x in ("时间待定" if it.tentative else "", lead) if x)
         for m in it.months:
-            entries.append(ScheduleEntry(m, f"{line}（{lead}）" if lead else line, 40))
+            entries.append(ScheduleEntry(m, f"{line}（{note}）" if note else line, 40))
     seen_by_month: dict[int, list[set[str]]] = {}
     for en in entries:
         seen_by_month.setdefault(en.month, []).append(tx.bigrams(en.text))

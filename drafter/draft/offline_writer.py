@@ -20,7 +20,7 @@ from drafter.models import Item, OutlineSection, SectionDraft, SubSection
 log = logging.getLogger(__name__)
 
 MAX_BORROWED = 2  # corpus items a section may borrow
-MIN_OWN_ITEMS = 3  # below this many planned items a section borrows from the corpus
+MIN_OWN_ITEMS = 2  # below this many planned items a section borrows from the corpus
 
 
 def opening(request: SectionRequest) -> str:
