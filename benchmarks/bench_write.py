@@ -44,8 +44,14 @@ def time_one(args: list[str], env: dict[str, str], runs: int) -> dict:
         w, p, out = run(args, env)
         walls.append(w)
         peaks.append(p)
-    return {"runs": runs, "median_s": round(statistics.median(walls), 3), "min_s": round(min(walls), 3),
-            "max_s": round(max(walls), 3), "peak_rss_mib": round(max(peaks) / 1024, 1), "output_chars": len(out)}
+    return {
+        "runs": runs,
+        "median_s": round(statistics.median(walls), 3),
+        "min_s": round(min(walls), 3),
+        "max_s": round(max(walls), 3),
+        "peak_rss_mib": round(max(peaks) / 1024, 1),
+        "output_chars": len(out),
+    }
 
 
 def main() -> None:
@@ -71,11 +77,39 @@ def main() -> None:
         "ingest_built_in_corpus_s": ingest_s,
         "help": time_one([*DRAFTER, "--help"], env, ns.runs),
         "write_kindergarten_2024": time_one(
-            [*DRAFTER, "write", "--unit", "kindergarten", "--year", "2024", "--provider", "offline", "--index", str(index)],
-            env, ns.runs),
+            [
+                *DRAFTER,
+                "write",
+                "--unit",
+                "kindergarten",
+                "--year",
+                "2024",
+                "--provider",
+                "offline",
+                "--index",
+                str(index),
+            ],
+            env,
+            ns.runs,
+        ),
         "write_hospital_2026_brief": time_one(
-            [*DRAFTER, "write", "--unit", "hospital", "--year", "2026", "--provider", "offline",
-             "--brief", "今年重点：医务职工心理健康、职工之家建设", "--index", str(index)], env, ns.runs),
+            [
+                *DRAFTER,
+                "write",
+                "--unit",
+                "hospital",
+                "--year",
+                "2026",
+                "--provider",
+                "offline",
+                "--brief",
+                "今年重点：医务职工心理健康、职工之家建设",
+                "--index",
+                str(index),
+            ],
+            env,
+            ns.runs,
+        ),
         "targets": {"help_s": 0.3, "write_s": 2.5},
     }
     # In-process import cost of chromadb, for context.

@@ -14,8 +14,12 @@ def render() -> str:
     from drafter.cli import app
 
     runner = CliRunner(env={"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"})
-    parts = ["# drafter command-line reference", "",
-             "Generated from the app by `python docs/gen_cli.py`; do not edit by hand.", ""]
+    parts = [
+        "# drafter command-line reference",
+        "",
+        "Generated from the app by `python docs/gen_cli.py`; do not edit by hand.",
+        "",
+    ]
     top = runner.invoke(app, ["--help"], prog_name="drafter")
     parts += ["## drafter", "", "```", top.stdout.rstrip(), "```", ""]
     for cmd in app.registered_commands:
@@ -28,6 +32,10 @@ def render() -> str:
 if __name__ == "__main__":
     text = render()
     if "--check" in sys.argv:
-        sys.exit(0 if DOC.exists() and DOC.read_text(encoding="utf-8") == text else "docs/cli.md is stale: run python docs/gen_cli.py")
+        sys.exit(
+            0
+            if DOC.exists() and DOC.read_text(encoding="utf-8") == text
+            else "docs/cli.md is stale: run python docs/gen_cli.py"
+        )
     DOC.write_text(text, encoding="utf-8")
     print(f"wrote {DOC}")

@@ -60,6 +60,11 @@ class ModelError(DrafterError):
     exit_code = 4
 
 
+class ModelUnavailableError(ModelError):
+    """Every request would fail the same way (server unreachable, key rejected, no such model, no quota):
+    a run stops at the first one instead of trying every section."""
+
+
 class ConfigError(DrafterError):
     """A setting is missing or contradicts another."""
 

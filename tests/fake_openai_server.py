@@ -11,10 +11,18 @@ Use the ``fake_openai`` fixture (import it into a test module or a conftest), or
         fake_openai.delay = 1.0                  # seconds before each answer
         fake_openai.status = 429                 # answer every request with this error status
         fake_openai.fail_next(500, times=1)      # only the next request fails
+        fake_openai.mode = "never"               # accept the request, never answer ("trickle": headers, then
+                                                 #   one byte every ``trickle_interval`` s, never the whole body)
+        fake_openai.enqueue_raw({"choices": []}) # the next reply's JSON body, as it is
+        fake_openai.error_message = "…"          # the message of error bodies (a server echoing the key)
         ... fake_openai.requests[-1]["messages"] # recorded JSON bodies (never the Authorization header)
+        ... fake_openai.max_in_flight            # most requests the server held at once
 
 It implements ``POST /v1/chat/completions`` (non-streaming, OpenAI's JSON shape with
-``usage``) and ``GET /v1/models``. The default answer is derived from the request: for a
+``usage``; a query string on the path is accepted and recorded in ``queries``) and
+``GET /v1/models``. ``max_tokens``/``max_completion_tokens`` cut the answer at that many
+characters with ``finish_reason: "length"`` unless ``honour_max_tokens`` is False (a server
+that ignores the limit). The default answer is derived from the request: for a
 section prompt (a line ``本部分标题：X``, see ``prompts/section.md``) a well-formed Markdown
 section about X (an opening sentence naming X, two （一）（二） sub-sections, three items that
 differ from answer to answer); for any other prompt an opening sentence and two numbered items.
@@ -35,14 +43,17 @@ import pytest
 __all__ = ["FakeOpenAIServer", "default_answer", "fake_openai"]
 
 
-def _last_user_text(body: dict[str, Any]) -> str:
-    for m in reversed(body.get("messages") or []):
+def _user_text(body: dict[str, Any]) -> str:
+    """Every user message's text, the last one last (a corrective turn follows the section prompt)."""
+    texts = []
+    for m in body.get("messages") or []:
         if m.get("role") == "user":
             content = m.get("content")
             if isinstance(content, list):
-                return "".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
-            return str(content or "")
-    return ""
+                texts.append("".join(str(b.get("text", "")) for b in content if isinstance(b, dict)))
+            else:
+                texts.append(str(content or ""))
+    return "\n".join(texts)
 
 
 _POOL = [
@@ -80,15 +91,14 @@ _POOL = [
 
 
 def default_answer(body: dict[str, Any], index: int = 0) -> str:
-    """A plausible Markdown answer for a drafter prompt.
+    """A plausible Markdown answer for a drafter prompt (the section of its last ``本部分标题：`` line).
 
     Answers take their items from a pool by ``index`` (the request's number), so the first
     ten answers of a server never repeat an item.
     """
-    text = _last_user_text(body)
-    m = re.search(r"本部分标题[：:]\s*(.+)", text)
-    if m:
-        title = m.group(1).strip()
+    titles = re.findall(r"本部分标题[：:]\s*(.+)", _user_text(body))
+    if titles:
+        title = titles[-1].strip()
         a, b, c = (_POOL[(3 * index + k) % len(_POOL)] for k in range(3))
         return (
             f"围绕“{title}”，工会将结合本单位实际，扎实推进各项工作。\n\n"
@@ -104,6 +114,9 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 128  # the default 5 drops simultaneous connects (1 s SYN retry)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that gave up (a timeout, a cancelled section) is not the server's error."""
+
 
 class FakeOpenAIServer:
     """The server and its knobs; ``requests`` holds each request's JSON body in order."""
@@ -112,11 +125,20 @@ class FakeOpenAIServer:
         self.delay = 0.0
         self.status: int | None = None
         self.error_code: str | None = None
-        self.retry_after_ms = 1
+        self.error_message: str | None = None
+        self.retry_after_ms: int | None = 1
+        self.retry_after_s: float | None = None
+        self.mode: str | None = None  # None, "never" or "trickle"
+        self.trickle_interval = 5.0
+        self.honour_max_tokens = True
         self.answers: collections.deque[str] = collections.deque()
+        self.raw: collections.deque[dict[str, Any]] = collections.deque()
         self.requests: list[dict[str, Any]] = []
         self.paths: list[str] = []
+        self.queries: list[str] = []
         self.header_names: list[list[str]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._fail: collections.deque[int] = collections.deque()
         self._served = 0
         self._lock = threading.Lock()
@@ -139,19 +161,28 @@ class FakeOpenAIServer:
         """Script the next answers (first in, first out); the default answer follows when empty."""
         self.answers.extend(answers)
 
+    def enqueue_raw(self, *payloads: dict[str, Any]) -> None:
+        """Script the next replies' JSON bodies exactly (status 200), e.g. ``{"choices": []}``."""
+        self.raw.extend(payloads)
+
     def fail_next(self, status: int, times: int = 1) -> None:
         """Answer the next ``times`` requests with an error ``status``."""
         self._fail.extend([status] * times)
 
     def reset(self) -> None:
-        self.delay, self.status, self.error_code = 0.0, None, None
+        self.delay, self.status, self.error_code, self.error_message = 0.0, None, None, None
+        self.mode, self.honour_max_tokens = None, True
+        self.retry_after_ms, self.retry_after_s = 1, None
         self.answers.clear()
+        self.raw.clear()
         self._fail.clear()
         with self._lock:
             self.requests.clear()
             self.paths.clear()
+            self.queries.clear()
             self.header_names.clear()
             self._served = 0
+            self.max_in_flight = 0
 
     def close(self) -> None:
         self._stop.set()  # wake answers that are still sleeping
@@ -183,13 +214,18 @@ class FakeOpenAIServer:
             }
             err = {
                 "error": {
-                    "message": messages.get(status, "The server had an error."),
+                    "message": self.error_message or messages.get(status, "The server had an error."),
                     "type": kind,
                     "code": self.error_code or kind,
                     "param": None,
                 }
             }
-            return status, err, {"retry-after-ms": str(self.retry_after_ms)}
+            headers = {}
+            if self.retry_after_ms is not None:
+                headers["retry-after-ms"] = str(self.retry_after_ms)
+            if self.retry_after_s is not None:
+                headers["retry-after"] = f"{self.retry_after_s:g}"
+            return status, err, headers
         if body.get("stream"):
             return (
                 400,
@@ -202,12 +238,20 @@ class FakeOpenAIServer:
                 {},
             )
         try:
+            return 200, self.raw.popleft(), {}
+        except IndexError:
+            pass
+        try:
             answer = self.answers.popleft()
         except IndexError:
             with self._lock:
                 index = self._served
                 self._served += 1
             answer = default_answer(body, index)
+        finish = "stop"
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        if self.honour_max_tokens and isinstance(limit, int) and len(answer) > limit:
+            answer, finish = answer[:limit], "length"
         prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages") or [])
         return (
             200,
@@ -220,7 +264,7 @@ class FakeOpenAIServer:
                     {
                         "index": 0,
                         "message": {"role": "assistant", "content": answer},
-                        "finish_reason": "stop",
+                        "finish_reason": finish,
                         "logprobs": None,
                     }
                 ],
@@ -255,17 +299,38 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
 
         def do_GET(self) -> None:
-            if self.path.rstrip("/").endswith("/models"):
+            if self.path.partition("?")[0].rstrip("/").endswith("/models"):
                 self._send(
                     200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "test"}]}
                 )
             else:
                 self._send(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
 
+        def _hold(self) -> None:
+            """``never``: answer nothing until the server closes; ``trickle``: headers, then a byte now and then."""
+            if server.mode == "never":
+                server._stop.wait()
+                self.close_connection = True
+                return
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", "1000000")
+                self.end_headers()
+                self.wfile.write(b"{")
+                self.wfile.flush()
+                while not server._stop.wait(server.trickle_interval):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+            except OSError:  # the client gave up
+                pass
+            self.close_connection = True
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            if not self.path.rstrip("/").endswith("/chat/completions"):
+            path, _, query = self.path.partition("?")
+            if not path.rstrip("/").endswith("/chat/completions"):
                 self._send(404, {"error": {"message": f"unknown path {self.path}", "type": "invalid_request_error"}})
                 return
             try:
@@ -275,10 +340,20 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 return
             with server._lock:
                 server.requests.append(body)
-                server.paths.append(self.path)
+                server.paths.append(path)
+                server.queries.append(query)
                 server.header_names.append(sorted(k.lower() for k in self.headers if k.lower() != "authorization"))
-            status, payload, headers = server._respond(body)
-            self._send(status, payload, headers)
+                server.in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server.in_flight)
+            try:
+                if server.mode in ("never", "trickle"):
+                    self._hold()
+                    return
+                status, payload, headers = server._respond(body)
+                self._send(status, payload, headers)
+            finally:
+                with server._lock:
+                    server.in_flight -= 1
 
     return Handler
 

@@ -10,11 +10,17 @@ import random
 import re
 from dataclasses import dataclass
 
-STOCK = ("进一步提高认识，统一思想，加强领导，狠抓落实，确保取得实效。", "高度重视，认真贯彻，切实加强，常抓不懈，务求实效。",
-         "与时俱进，开拓创新，扎扎实实，不断开创工作新局面。", "齐心协力，真抓实干，形成合力，推动各项工作再上新台阶。")
+STOCK = (
+    "进一步提高认识，统一思想，加强领导，狠抓落实，确保取得实效。",
+    "高度重视，认真贯彻，切实加强，常抓不懈，务求实效。",
+    "与时俱进，开拓创新，扎扎实实，不断开创工作新局面。",
+    "齐心协力，真抓实干，形成合力，推动各项工作再上新台阶。",
+)
 LOREM = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore. "
-STALE_GUIDE = ("以邓小平理论和“三个代表”重要思想为指导，全面落实科学发展观，紧紧围绕单位中心工作，"
-               "团结动员广大职工为构建社会主义和谐社会建功立业。")
+STALE_GUIDE = (
+    "以邓小平理论和“三个代表”重要思想为指导，全面落实科学发展观，紧紧围绕单位中心工作，"
+    "团结动员广大职工为构建社会主义和谐社会建功立业。"
+)
 
 
 _NUM = re.compile(r"^[0-9]+[.、]\s*")
@@ -22,7 +28,7 @@ _NUM = re.compile(r"^[0-9]+[.、]\s*")
 
 @dataclass
 class Plan:
-    head: list[str]          # title and preamble lines
+    head: list[str]  # title and preamble lines
     blocks: list[list[str]]  # each: the ## heading line, then its lines
 
     def text(self) -> str:
@@ -73,7 +79,9 @@ def random_chars(plan: Plan, seed: int = 1) -> str:
 def unique_filler(plan: Plan, seed: int = 2) -> str:
     """Every body a different run of common words that says nothing (工作、加强、开展…)."""
     rnd = random.Random(seed)
-    words = "工作 加强 开展 推进 落实 提高 认真 积极 切实 全面 深入 不断 进一步 组织 做好 建设 发展 管理 服务 有关".split()
+    words = (
+        ["工作", "加强", "开展", "推进", "落实", "提高", "认真", "积极", "切实", "全面", "深入", "不断", "进一步", "组织", "做好", "建设", "发展", "管理", "服务", "有关"]
+    )
     out = Plan(plan.head[:1], [])
     for b in plan.blocks:
         out.blocks.append([b[0], "", "，".join("".join(rnd.choices(words, k=3)) for _ in range(12)) + "。", ""])
@@ -120,19 +128,21 @@ def stock_sections(plan: Plan, n: int = 2) -> str:
 def internal_repeat(plan: Plan) -> str:
     """A section's items said again, reworded only by a leading 继续, inside the same section."""
     out = Plan(plan.head, [list(b) for b in plan.blocks])
-    i = next(k for k, b in enumerate(out.blocks) if not _is_guiding(b) and not _is_schedule(b) and len(_body_lines(b)) >= 3)
+    i = next(
+        k for k, b in enumerate(out.blocks) if not _is_guiding(b) and not _is_schedule(b) and len(_body_lines(b)) >= 3
+    )
     items = _body_lines(out.blocks[i])
     again = [_NUM.sub("", x) for x in items[-3:]]
     out.blocks[i] = out.blocks[i] + [f"{len(items) + k + 1}. 继续{x}" for k, x in enumerate(again)] + [""]
     return out.text()
 
 
-_COMMON = frozenset("职工 教职 工会 开展 加强 一线 提升 活动 工作 组织 建设 推进 重点 关爱 关心 人员".split())
+_COMMON = frozenset(["职工", "教职", "工会", "开展", "加强", "一线", "提升", "活动", "工作", "组织", "建设", "推进", "重点", "关爱", "关心", "人员"])
 
 
 def asks_only_mentioned(plan: Plan, asks: list[str]) -> str:
     """Every line sharing a word of an ask removed; the asks named once in the preamble instead."""
-    keys = {a[i:i + 2] for a in asks for i in range(len(a) - 1)} - _COMMON
+    keys = {a[i : i + 2] for a in asks for i in range(len(a) - 1)} - _COMMON
     out = Plan(list(plan.head), [])
     for b in plan.blocks:
         keep = [b[0]] + [ln for ln in b[1:] if ln.startswith("#") or not any(k in ln for k in keys)]

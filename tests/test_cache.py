@@ -111,7 +111,7 @@ def test_second_identical_run_makes_no_request_and_never_stores_the_key(fake_ope
     assert len(fake_openai.requests) == 1 and usage["requests"] == 1 and usage["cache_hits"] == 0
     second, usage = run()  # a new writer, as in a second process: served from disk
     assert second == first and len(fake_openai.requests) == 1
-    assert usage == {"requests": 0, "cache_hits": 1, "prompt_tokens": 0, "completion_tokens": 0}
+    assert usage == {"requests": 0, "cache_hits": 1, "refused": 0, "prompt_tokens": 0, "completion_tokens": 0}
     files = list(tmp_path.rglob("*"))
     assert any(f.suffix == ".json" for f in files)
     for f in files:
@@ -164,3 +164,24 @@ def test_a_written_section_is_cached_with_its_prompt_and_never_the_key(fake_open
         make_request([], facts={"女职工人数": 40})
     )
     assert len(fake_openai.requests) == 2
+
+
+@pytest.mark.server
+def test_an_answer_that_fails_the_checks_is_never_cached(fake_openai, tmp_path):
+    from test_prompts import make_request
+
+    from drafter.draft.model_checks import AnswerCheck, section_budget
+    from drafter.errors import ModelError
+
+    section = make_request([]).section
+    check = AnswerCheck(section, section_budget(2, 2))
+    writer = OpenAIWriter(model="fake-model", base_url=fake_openai.base_url, api_key=SECRET, cache_dir=tmp_path)
+    fake_openai.enqueue("20xx年工作安排。", "某某负责全年工作。")  # refused, and refused again after the correction
+    with pytest.raises(ModelError, match="also after a corrective retry"):
+        writer.complete(MESSAGES, check=check)
+    assert len(AnswerCache(tmp_path / "answers")) == 0
+    fake_openai.enqueue("XX单位全年工作。", "工会将全面做好全年工作。\n1. 每季度召开一次工会委员会议。")
+    answer = writer.complete(MESSAGES, check=check)  # the corrected answer is cached under the request's key
+    record = AnswerCache(tmp_path / "answers").get(cache_key("fake-model", fake_openai.base_url, 0.3, MESSAGES))
+    assert record is not None and record["answer"] == answer and "XX" not in answer
+    assert record["messages"] == MESSAGES  # the request, not the corrective exchange

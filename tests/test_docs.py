@@ -25,7 +25,9 @@ def test_readme_names_every_command_and_the_ci_runs_its_test_command():
     for cmd in app.registered_commands:
         assert f"drafter {cmd.name or cmd.callback.__name__}" in readme
     test_cmd = re.search(r"```\n(python3 -m venv .venv && .venv/bin/pip install -e .*pytest.*)\n```", readme).group(1)
-    assert test_cmd in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    # CI runs the install, then the pytest part in two tiers (see test_packaging.test_ci_runs_the_readme_commands).
+    install = test_cmd.split(" && .venv/bin/python -m pytest")[0]
+    assert install in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
 def test_readme_documents_every_environment_variable_the_code_reads():

@@ -166,7 +166,15 @@ def test_run_writes_the_three_reports(tiny_run):
     assert [r["brief"] for r in drafts] == ["kg", "hosp-trad"]
     for r in drafts:
         assert 0 < r["overall"] <= 1 and r["error"] is None
-        assert set(r["metrics"]) >= {"overall", "coverage", "relevance", "substance", "must_have", "asks", "placeholders"}
+        assert set(r["metrics"]) >= {
+            "overall",
+            "coverage",
+            "relevance",
+            "substance",
+            "must_have",
+            "asks",
+            "placeholders",
+        }
     assert drafts[1]["script_out"] == "traditional"
     assert drafts[0]["metrics"]["asks"] == 1.0
     refs = [r for r in data["rows"] if r["system"] == "reference"]

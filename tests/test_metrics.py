@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from drafter.evaluate import metrics as M
 from drafter.evaluate import content as C
+from drafter.evaluate import metrics as M
 from drafter.evaluate.blocks import plan_blocks
 from drafter.evaluate.metrics import METRICS, MetricResult, PlanContext
 from drafter.evaluate.score import combine
@@ -42,8 +42,11 @@ def ctx(sections: list[Section] | None = None, text: str | None = None, **kw) ->
 
 def full_plan() -> list[Section]:
     return [
-        sec("一、指导思想", "guiding_ideology",
-            body="坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神，团结动员广大教职工建功立业。"),
+        sec(
+            "一、指导思想",
+            "guiding_ideology",
+            body="坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神，团结动员广大教职工建功立业。",
+        ),
         sec(
             "二、工作目标",
             "goals",
@@ -109,8 +112,11 @@ def test_coverage_needs_a_body_that_speaks_of_its_heading_and_says_something():
     assert C.coverage(ctx(plan, weights=WEIGHTS)).details["credit"]["worker_care"] == 0
     plan[3] = sec("四、关心教职工生活", "worker_care", body="进一步提高认识，加强领导，狠抓落实，确保取得实效。")
     assert C.coverage(ctx(plan, weights=WEIGHTS)).details["credit"]["worker_care"] == 0
-    plan[3] = sec("四、关心教职工生活", "worker_care",
-                  body="3月召开教职工代表大会，审议绩效工资方案；每学期公开1次园务事项；会前征集代表提案20件。")
+    plan[3] = sec(
+        "四、关心教职工生活",
+        "worker_care",
+        body="3月召开教职工代表大会，审议绩效工资方案；每学期公开1次园务事项；会前征集代表提案20件。",
+    )
     off = C.coverage(ctx(plan, weights=WEIGHTS)).details["credit"]["worker_care"]
     assert off < 0.5  # democratic management under the worker-care heading
 
@@ -118,8 +124,13 @@ def test_coverage_needs_a_body_that_speaks_of_its_heading_and_says_something():
 def test_coverage_counts_subsections_under_their_parent():
     plan = [
         sec("一、关心职工生活", "worker_care", body=""),
-        sec("（一）送温暖", "worker_care", body="春节前走访慰问困难职工30户，7月组织全体职工健康体检，建立困难职工档案。",
-            level=2, own=False),
+        sec(
+            "（一）送温暖",
+            "worker_care",
+            body="春节前走访慰问困难职工30户，7月组织全体职工健康体检，建立困难职工档案。",
+            level=2,
+            own=False,
+        ),
     ]
     r = C.coverage(ctx(plan, weights={"worker_care": 1.0}))
     assert r.value == 1.0
@@ -253,7 +264,10 @@ def test_repeats_within_and_across_sections():
     assert C.repeats(ctx(plan)).value == 1
     one_section = [sec("一、维权", "rights_protection", body=same + "。\n" + same + "。")]
     assert C.repeats(ctx(one_section)).value == 1
-    schedule = [*plan[:1], sec("九、具体活动安排", "schedule", body="3月：" + same + "。\n4月：组织春季健步走。\n5月：两癌筛查。")]
+    schedule = [
+        *plan[:1],
+        sec("九、具体活动安排", "schedule", body="3月：" + same + "。\n4月：组织春季健步走。\n5月：两癌筛查。"),
+    ]
     assert C.repeats(ctx(schedule)).value == 0  # the schedule may echo a section
 
 
@@ -349,14 +363,30 @@ def test_reference_weights_follow_the_unit_and_its_neighbours():
 
 def test_a_labelled_sub_heading_covers_its_own_section_and_month_lines_are_the_schedule():
     weights = dict(WEIGHTS, finance_audit=0.5, schedule=0.5)
-    plan = [*full_plan()[:4],
-            sec("五、加强工会自身建设", "union_building", body=""),
-            sec("（一）加强组织建设", "union_building", level=2,
-                body="做好会员发展和实名制管理，新入职教职工当月入会；工会委员每年参加1次上级工会培训。"),
-            sec("（二）规范经费管理，加强经费审查监督", "finance_audit", level=2,
-                body="1月编制年度经费预算，12月完成决算，经费审查委员会每半年审查1次经费收支，全年公开1次。")]
+    plan = [
+        *full_plan()[:4],
+        sec("五、加强工会自身建设", "union_building", body=""),
+        sec(
+            "（一）加强组织建设",
+            "union_building",
+            level=2,
+            body="做好会员发展和实名制管理，新入职教职工当月入会；工会委员每年参加1次上级工会培训。",
+        ),
+        sec(
+            "（二）规范经费管理，加强经费审查监督",
+            "finance_audit",
+            level=2,
+            body="1月编制年度经费预算，12月完成决算，经费审查委员会每半年审查1次经费收支，全年公开1次。",
+        ),
+    ]
     cov = C.coverage(ctx(plan, weights=weights))
     assert cov.details["credit"]["finance_audit"] == 1.0 and cov.details["credit"]["union_building"] == 1.0
-    months = [sec("六、全年工作", None, body="1月：制定年度工作计划。\n3月：召开教职工代表大会。\n5月：组织两癌筛查。\n9月：教师节表彰。")]
+    months = [
+        sec(
+            "六、全年工作",
+            None,
+            body="1月：制定年度工作计划。\n3月：召开教职工代表大会。\n5月：组织两癌筛查。\n9月：教师节表彰。",
+        )
+    ]
     blocks = plan_blocks(months)
     assert blocks[0].labels == ("schedule",)

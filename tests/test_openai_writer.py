@@ -164,7 +164,7 @@ def test_describe_names_the_model_and_endpoint_and_usage_is_a_copy(monkeypatch, 
         == "drafter: writing with the model gpt-4o at https://api.openai.com/v1"
     )
     usage = w.usage()
-    assert usage == {"requests": 0, "cache_hits": 0, "prompt_tokens": 0, "completion_tokens": 0}
+    assert usage == {"requests": 0, "cache_hits": 0, "refused": 0, "prompt_tokens": 0, "completion_tokens": 0}
     usage["requests"] = 99
     assert w.usage()["requests"] == 0
     # a credential carried in the URL is never shown
@@ -189,7 +189,7 @@ def test_no_key_and_no_base_url_is_a_config_error(monkeypatch, tmp_path):
 @pytest.mark.server
 def test_prompt_over_http_carries_unit_year_brief_and_passages(fake_openai, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
-    ps = [passage("每学期组织一次教职工心理健康讲座。", "001_abc#1"), passage("开展女教职工健康体检。", "002_def#2")]
+    ps = [passage("每学期组织一次教职工读书分享会。", "001_abc#1"), passage("开展女教职工健康体检。", "002_def#2")]
     draft = writer_for(fake_openai, tmp_path, temperature=0.2).write(make_request(ps))
     assert len(fake_openai.requests) == 1
     body = fake_openai.requests[0]
@@ -203,7 +203,7 @@ def test_prompt_over_http_carries_unit_year_brief_and_passages(fake_openai, tmp_
         "今年重点：教职工心理健康、筹建教职工之家",
         "本部分标题：关心关爱教职工",
         '<参考资料 id="001_abc#1"',
-        "每学期组织一次教职工心理健康讲座。",
+        "每学期组织一次教职工读书分享会。",
         "开展女教职工健康体检。",
     ):
         assert text in user
@@ -353,13 +353,14 @@ def test_sync_writes_and_identical_async_requests_share_one_call(fake_openai, tm
 @pytest.mark.server
 def test_an_answer_with_no_usable_text_is_an_error_and_not_served_again(fake_openai, tmp_path):
     writer = writer_for(fake_openai, tmp_path)
-    fake_openai.enqueue("以下是“关心关爱教职工”部分的正文：")
-    with pytest.raises(ModelError, match="had no usable text: retry"):
+    fake_openai.enqueue("以下是“关心关爱教职工”部分的正文：", "以下是修改后的正文：")  # twice: the corrective retry too
+    with pytest.raises(ModelError, match=r"also after a corrective retry \(no usable text\): run again"):
         writer.write(make_request([]))
-    assert len(AnswerCache(tmp_path / "answers")) == 0
-    draft = writer.write(make_request([]))  # the retry asks the model again
-    assert draft.subsections and len(fake_openai.requests) == 2
+    assert len(fake_openai.requests) == 2 and len(AnswerCache(tmp_path / "answers")) == 0
+    draft = writer.write(make_request([]))  # a new run asks the model again
+    assert draft.subsections and len(fake_openai.requests) == 3
     assert len(AnswerCache(tmp_path / "answers")) == 1
+    assert writer.usage()["refused"] == 2
 
 
 @pytest.mark.server
@@ -367,7 +368,7 @@ def test_reasoning_over_http_is_dropped_and_a_cut_thought_is_an_empty_answer(fak
     fake_openai.enqueue("用户要我写关爱部分，先列三条。\n</think>\n\n工会将办好实事。\n1. 建立谈心制度。")
     draft = writer_for(fake_openai, tmp_path, use_cache=False).write(make_request([]))
     assert draft.intro == "工会将办好实事。" and texts(draft.items) == ["建立谈心制度。"]
-    fake_openai.enqueue("<think>用户要我写关爱部分，先列三条：1. 谈心")
+    fake_openai.enqueue("<think>用户要我写关爱部分，先列三条：1. 谈心", "<think>再想想")
     with pytest.raises(ModelError, match="empty answer"):
         writer_for(fake_openai, tmp_path).write(make_request([]))
     assert len(AnswerCache(tmp_path / "answers")) == 0
@@ -383,8 +384,13 @@ def test_planted_instruction_over_http(fake_openai, tmp_path):
     assert user.count("</参考资料>") == 2
     start = user.index('<参考资料 id="004_y#2"')
     assert start < user.index(POEM) < user.index("</参考资料>", start)
-    # the answer is parsed as text, nothing more
-    assert texts(draft.items) == ["组织体检。", POEM] and draft.sources == ["003_x#1", "004_y#2"]
+    # an answer that carries the injection is refused and asked for once more, saying why
+    assert len(fake_openai.requests) == 2
+    *_, refused, correction = fake_openai.requests[1]["messages"]
+    assert refused["role"] == "assistant" and POEM in refused["content"]
+    assert correction["role"] == "user" and "忽略以上要求" in correction["content"]
+    assert POEM not in texts(draft.all_items()) and POEM not in draft.intro
+    assert draft.subsections and draft.sources == ["003_x#1", "004_y#2"]
 
 
 # ----------------------------------------------------------------- errors
@@ -402,15 +408,30 @@ def _closed_port() -> int:
 @pytest.mark.parametrize(
     ("status", "retries", "expected"),
     [
-        (401, 0, "the model server rejected the API key (401): check OPENAI_API_KEY or --api-key"),
-        (403, 0, "the model server rejected the API key (403): check OPENAI_API_KEY or --api-key"),
+        (
+            401,
+            0,
+            "the model server rejected the API key (401: Incorrect API key provided.): check OPENAI_API_KEY or --api-key",
+        ),
+        (403, 0, "the model server rejected the API key (403: Forbidden.): check OPENAI_API_KEY or --api-key"),
         (404, 0, "model 'fake-model' not found at {url} (404): check --model/DRAFTER_MODEL and --base-url"),
-        (429, 1, "rate limited by the model server (429) after 1 retries: wait and retry, or lower --max-concurrency"),
-        (500, 0, "the model server failed (500) after 0 retries: retry later or check the server at {url}"),
+        (429, 1, "rate limited by the model server (429) after 1 retry: wait and retry, or lower --concurrency"),
+        (429, 0, "rate limited by the model server (429): wait and retry, or lower --concurrency"),
+        (
+            500,
+            0,
+            "the model server failed (500: The server had an error.): retry later, raise --max-retries or check the server at {url}",
+        ),
+        (
+            502,
+            2,
+            "the model server failed (502: The server had an error.) after 2 retries: retry later, raise --max-retries or check the server at {url}",
+        ),
         (
             400,
             0,
-            "the model server refused the request (400: Bad request.): lower --max-prompt-tokens or check --model",
+            "the model server refused the request (400: Bad request.): check --model; "
+            "a model with a short context window may need a shorter --brief",
         ),
     ],
 )
@@ -452,7 +473,11 @@ def test_timeout_error(fake_openai, tmp_path):
     with pytest.raises(ModelError) as err:
         asyncio.run(writer.awrite(make_request([])))
     assert time.perf_counter() - start < 2.5
-    assert str(err.value) == f"no answer from {fake_openai.base_url} within 0.5 s: raise --timeout or check the server"
+    assert str(err.value) == (
+        f"no complete answer from {fake_openai.base_url} within 0.5 s (--timeout bounds the whole request): "
+        "raise --timeout, lower --concurrency or check the server"
+    )
+    assert len(fake_openai.requests) == 1
 
 
 def test_connection_refused_error(tmp_path, caplog):
@@ -495,7 +520,7 @@ def test_writer_with_an_injected_fake_chat_model(tmp_path):
     other = asyncio.run(writer.awrite(make_request([], section_index=1)))
     assert other.id == "political_guidance" and other.intro == "另一个回答。"  # reasoning dropped
     assert texts(other.items) == ["第三条。"]
-    assert writer.usage() == {"requests": 2, "cache_hits": 1, "prompt_tokens": 0, "completion_tokens": 0}
+    assert writer.usage() == {"requests": 2, "cache_hits": 1, "refused": 0, "prompt_tokens": 0, "completion_tokens": 0}
 
 
 def test_prompt_renders_into_a_langchain_chain():

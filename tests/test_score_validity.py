@@ -119,8 +119,10 @@ def test_the_full_guiding_formula_is_right_and_a_stale_one_is_a_fault():
     entry = next(p for p in GOOD if p["year"] == 2024)
     plan = var.split((DATA / entry["file"]).read_text(encoding="utf-8"))
     i = next(k for k, b in enumerate(plan.blocks) if "指导思想" in b[0])
-    full = ("坚持以马克思列宁主义、毛泽东思想、邓小平理论、“三个代表”重要思想、科学发展观、习近平新时代中国特色社会主义思想为指导，"
-            "全面贯彻党的二十大和二十届二中全会精神，团结动员广大教职工建功立业。")
+    full = (
+        "坚持以马克思列宁主义、毛泽东思想、邓小平理论、“三个代表”重要思想、科学发展观、习近平新时代中国特色社会主义思想为指导，"
+        "全面贯彻党的二十大和二十届二中全会精神，团结动员广大教职工建功立业。"
+    )
     plan.blocks[i] = [plan.blocks[i][0], "", full, ""]
     with_full = _score(entry, plan.text())
     stale = _score(entry, var.stale_formula(plan))
@@ -130,7 +132,11 @@ def test_the_full_guiding_formula_is_right_and_a_stale_one_is_a_fault():
 
 def test_an_asked_topic_is_never_another_units_word():
     text = (DATA / "good" / "community_2025.md").read_text(encoding="utf-8")
-    text = text.replace("## 七、", "## 七、开展“安康杯”竞赛\n\n1. 6月组织辖区小微企业职工参加“安康杯”安全知识竞赛，参赛不少于100人。\n\n## 八、", 1)
+    text = text.replace(
+        "## 七、",
+        "## 七、开展“安康杯”竞赛\n\n1. 6月组织辖区小微企业职工参加“安康杯”安全知识竞赛，参赛不少于100人。\n\n## 八、",
+        1,
+    )
     asked = score(text, unit="community", year=2025, brief="今年重点：安康杯竞赛")
     not_asked = score(text, unit="community", year=2025)
     assert asked.value("foreign_words") == 0 and not_asked.value("foreign_words") > 0

@@ -97,9 +97,14 @@ def write(
     temperature: Optional[float] = typer.Option(
         None, "--temperature", help="Sampling temperature for the model.", show_default=False
     ),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds per model request.", show_default=False),
+    timeout: Optional[float] = typer.Option(
+        None,
+        "--timeout",
+        help="Seconds for one whole model request, connect to last byte (default 30).",
+        show_default=False,
+    ),
     max_retries: Optional[int] = typer.Option(
-        None, "--max-retries", help="Retries per model request.", show_default=False
+        None, "--max-retries", help="Retries of a 429, 5xx or dropped connection (default 2).", show_default=False
     ),
     fmt: Optional[str] = typer.Option(
         None, "--format", "-f", help="md, txt or docx (default: from the --out suffix, else md).", show_default=False
@@ -116,7 +121,7 @@ def write(
         None, "--sources", help="Also write where each item came from to this Markdown file.", show_default=False
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite --out (and --sources) if they exist."),
-    concurrency: int = typer.Option(4, "--concurrency", min=1, max=32, help="Sections drafted at once."),
+    concurrency: int = typer.Option(16, "--concurrency", min=1, max=32, help="Sections drafted at once."),
     index: Optional[Path] = IndexOpt,
     chroma_url: Optional[str] = ChromaUrlOpt,
 ) -> None:

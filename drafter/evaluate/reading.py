@@ -28,9 +28,7 @@ _NUMBERING = re.compile(
     r"[（(]\d{1,2}[）)]|\d{1,2}\s*[、．.)）](?!\d)|[①-⑳]|[-*•·]\s)\s*"
 )
 GENERIC = frozenset(
-    "学习 教育 宣传 工作 活动 建设 组织 管理 服务 职工 教职工 干部职工 文化 健康 制度 能力 素质 业务 发展 关心 维护 开展 "
-    "加强 提高 会员 工会 单位 群众 先进 表彰 评比 竞赛 公开 培训 一线 慰问 创新 台账 作风 考核 总结 走访 安全 "
-    "干部 青年 专业 意见 档案 工会小组 工会委员 困难 骨干 代表 制度建设 交流 经验交流 保育 互助 休息 记录".split()
+    ["学习", "教育", "宣传", "工作", "活动", "建设", "组织", "管理", "服务", "职工", "教职工", "干部职工", "文化", "健康", "制度", "能力", "素质", "业务", "发展", "关心", "维护", "开展", "加强", "提高", "会员", "工会", "单位", "群众", "先进", "表彰", "评比", "竞赛", "公开", "培训", "一线", "慰问", "创新", "台账", "作风", "考核", "总结", "走访", "安全", "干部", "青年", "专业", "意见", "档案", "工会小组", "工会委员", "困难", "骨干", "代表", "制度建设", "交流", "经验交流", "保育", "互助", "休息", "记录"]
 )
 
 
@@ -193,7 +191,7 @@ def known_bigrams() -> frozenset[str]:
     grams: set[str] = set()
     for t in texts:
         run = "".join(_CJK.findall(t))
-        grams.update(run[i:i + 2] for i in range(len(run) - 1))
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
     return frozenset(grams)
 
 
@@ -206,7 +204,7 @@ def prose_share(text: str, extra: frozenset[str] | None = None) -> float:
     if len(chars) < 2:
         return 0.0
     known = known_bigrams() if extra is None else known_bigrams() | extra
-    grams = [chars[i:i + 2] for i in range(len(chars) - 1)]
+    grams = [chars[i : i + 2] for i in range(len(chars) - 1)]
     share = sum(1 for g in grams if g in known) / len(grams)
     # the same few characters over and over are filler, not prose
     variety = min(1.0, len(set(chars)) / max(8.0, len(chars) ** 0.5 * 2))
@@ -244,9 +242,20 @@ class Vocabulary:
         return best
 
 
-SCORED_SECTIONS = ("political_guidance", "democratic_management", "rights_protection", "professional_ethics",
-                   "skills_competition", "safety_production", "worker_care", "women_workers", "culture_sports",
-                   "union_building", "finance_audit", "safeguards")
+SCORED_SECTIONS = (
+    "political_guidance",
+    "democratic_management",
+    "rights_protection",
+    "professional_ethics",
+    "skills_competition",
+    "safety_production",
+    "worker_care",
+    "women_workers",
+    "culture_sports",
+    "union_building",
+    "finance_audit",
+    "safeguards",
+)
 
 
 @functools.cache
@@ -267,6 +276,8 @@ def vocabulary() -> Vocabulary:
         for w in ws:
             df[w] += 1
     n = len(raw)
-    weights = {sid: {w: math.log(1 + n / df[w]) / math.log(1 + n) * (1.0 + 0.15 * min(len(w) - 2, 3)) for w in ws}
-               for sid, ws in raw.items()}
+    weights = {
+        sid: {w: math.log(1 + n / df[w]) / math.log(1 + n) * (1.0 + 0.15 * min(len(w) - 2, 3)) for w in ws}
+        for sid, ws in raw.items()
+    }
     return Vocabulary(weights)

@@ -106,9 +106,11 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"- briefs: {len(result['briefs'])}; baseline: "
         + (f"`{base.get('path', '')}` ({base.get('created', '?')})" if base_systems else "none stored yet")
     )
-    lines.append("- overall = (0.35·coverage + 0.25·relevance + 0.20·must-haves + 0.20·asks) × (0.4 + 0.6·substance) "
-                 "× (0.85 + 0.15·order) × (1 − fault penalty) × kind × unit (see evals/README.md); "
-                 "▲ better, ▼ worse than the baseline")
+    lines.append(
+        "- overall = (0.35·coverage + 0.25·relevance + 0.20·must-haves + 0.20·asks) × (0.4 + 0.6·substance) "
+        "× (0.85 + 0.15·order) × (1 − fault penalty) × kind × unit (see evals/README.md); "
+        "▲ better, ▼ worse than the baseline"
+    )
     lines.append("")
 
     breaches = result.get("breaches", [])
@@ -122,8 +124,17 @@ def render_markdown(result: dict[str, Any]) -> str:
 
     lines.append("## Summary")
     lines.append("")
-    headers = ["system", "plans", "mean overall", "min overall", "mean coverage", "mean substance", "mean must-haves",
-               "faults", "errors"]
+    headers = [
+        "system",
+        "plans",
+        "mean overall",
+        "min overall",
+        "mean coverage",
+        "mean substance",
+        "mean must-haves",
+        "faults",
+        "errors",
+    ]
     rows = []
     for system, agg in result["aggregates"].items():
         b = base_systems.get(system, {}).get("mean", {})
@@ -215,15 +226,24 @@ def _threshold_table(result: dict[str, Any]) -> list[str]:
     for system, agg in result.get("aggregates", {}).items():
         if system not in applies:
             continue
-        for kind, label, values, ok in (("mean", "mean ≥", agg.get("mean", {}), lambda v, t: v >= t),
-                                        ("min", "every draft ≥", agg.get("min", {}), lambda v, t: v >= t),
-                                        ("max", "every draft ≤", agg.get("max", {}), lambda v, t: v <= t)):
+        for kind, label, values, ok in (
+            ("mean", "mean ≥", agg.get("mean", {}), lambda v, t: v >= t),
+            ("min", "every draft ≥", agg.get("min", {}), lambda v, t: v >= t),
+            ("max", "every draft ≤", agg.get("max", {}), lambda v, t: v <= t),
+        ):
             for name, limit in (limits.get(kind) or {}).items():
                 v = values.get(name)
                 if v is None:
                     continue
-                rows.append([system, name, f"{label} {format_value(name, float(limit))}",
-                             format_value(name, float(v)), "✓" if ok(float(v), float(limit)) else "✗"])
+                rows.append(
+                    [
+                        system,
+                        name,
+                        f"{label} {format_value(name, float(limit))}",
+                        format_value(name, float(v)),
+                        "✓" if ok(float(v), float(limit)) else "✗",
+                    ]
+                )
     if not rows:
         return []
     return [*_md_table(["system", "metric", "threshold", "value", ""], rows), ""]

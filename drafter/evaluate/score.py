@@ -100,9 +100,12 @@ class ScoreReport:
             "kind": self.kind,
             "script": self.script,
             "asks": self.metrics["asks"].details.get("asks", []) if "asks" in self.metrics else [],
-            "must_have": {"value": round(self.value("must_have"), 4),
-                          "missing": self.metrics["must_have"].details.get("missing", [])}
-            if "must_have" in self.metrics else {},
+            "must_have": {
+                "value": round(self.value("must_have"), 4),
+                "missing": self.metrics["must_have"].details.get("missing", []),
+            }
+            if "must_have" in self.metrics
+            else {},
             "inferred": self.inferred,
             "components": {k: round(v, 4) for k, v in self.components.items()},
             "penalties": {k: round(v, 4) for k, v in self.penalties.items()},
@@ -120,16 +123,19 @@ class ScoreReport:
                 facts[0 if key == "unit" else 1] += " (inferred)"
         lines = [head, "  " + ", ".join(facts)]
         c = self.components
-        lines.append(f"  quality {c['quality']:.2f} × order factor {c['order_factor']:.2f} × (1 − penalty {c['penalty']:.2f})"
-                     f" × kind {c['kind_factor']:.2f} × unit {c['unit_factor']:.2f}")
+        lines.append(
+            f"  quality {c['quality']:.2f} × order factor {c['order_factor']:.2f} × (1 − penalty {c['penalty']:.2f})"
+            f" × kind {c['kind_factor']:.2f} × unit {c['unit_factor']:.2f}"
+        )
         for name, m in self.metrics.items():
             mark = f"  (−{self.penalties[name]:.2f})" if self.penalties.get(name, 0) > 0 else ""
             lines.append(f"  {name:<16} {format_value(name, m.value):>6}  {m.reason}{mark}")
         return "\n".join(lines)
 
 
-def _infer(text: str, unit: str | None, year: int | None,
-           title: str = "") -> tuple[str | None, int | None, str, list[str], dict[str, dict[str, Any]]]:
+def _infer(
+    text: str, unit: str | None, year: int | None, title: str = ""
+) -> tuple[str | None, int | None, str, list[str], dict[str, dict[str, Any]]]:
     inferred: dict[str, dict[str, Any]] = {}
     if unit:
         unit = resolve_unit(unit)
@@ -159,7 +165,7 @@ def _unit_words(unit: str | None) -> list[str]:
 def _expected_weight(section_id: str, unit: str) -> float:
     raw = (load_data("scoring.yaml").get("expected") or {}).get(section_id, 1.0)
     if isinstance(raw, dict):
-        return float(raw.get(unit, raw.get("default", 1.0)))
+        return float(raw.get(unit) or raw.get("default") or 1.0)
     return float(raw)
 
 
@@ -202,15 +208,29 @@ def build_context(
     stale, pattern = (stale_terms(year), stale_regex(year)) if year and 2000 <= year <= 2099 else ([], None)
     blocks = plan_blocks(parsed.sections)
     first = next((s for s in parsed.sections if s.level >= 1), None)
-    body = parsed.text[parsed.text.find(first.heading):] if first and first.heading in parsed.text else parsed.text
+    body = parsed.text[parsed.text.find(first.heading) :] if first and first.heading in parsed.text else parsed.text
     asked = frozenset(w for a in asks for w in re.findall(r"[\u4e00-\u9fff]{2,}", a))
     musts = {unit: outline_sections_of(unit)} if unit and unit in unit_ids(drafting_only=True) else {}
     return PlanContext(
-        text=parsed.text, sections=parsed.sections, unit=unit, year=year, kind=kind,
-        kind_evidence=list(kind_evidence), asks=list(asks), weights=expected_sections(unit, ref),
-        usual_order=usual_order(), forbidden=_unit_words(unit), stale=stale, stale_pattern=pattern,
-        boilerplate_finder=find_boilerplate, ngrams=ref.ngrams(), exclude_plans=frozenset(exclude_plans),
-        blocks=blocks, body_text=body, must_sections=musts, asked_words=asked,
+        text=parsed.text,
+        sections=parsed.sections,
+        unit=unit,
+        year=year,
+        kind=kind,
+        kind_evidence=list(kind_evidence),
+        asks=list(asks),
+        weights=expected_sections(unit, ref),
+        usual_order=usual_order(),
+        forbidden=_unit_words(unit),
+        stale=stale,
+        stale_pattern=pattern,
+        boilerplate_finder=find_boilerplate,
+        ngrams=ref.ngrams(),
+        exclude_plans=frozenset(exclude_plans),
+        blocks=blocks,
+        body_text=body,
+        must_sections=musts,
+        asked_words=asked,
     )
 
 
@@ -233,8 +253,13 @@ def combine(metrics: dict[str, MetricResult]) -> tuple[float, dict[str, float], 
     kind_factor = float(metrics["kind"].value) if "kind" in metrics else 1.0
     unit_factor = float(metrics["unit_match"].value) if "unit_match" in metrics else 1.0
     overall = max(0.0, min(1.0, quality * order_factor * keep * kind_factor * unit_factor))
-    components = {"quality": quality, "order_factor": order_factor, "penalty": 1.0 - keep,
-                  "kind_factor": kind_factor, "unit_factor": unit_factor}
+    components = {
+        "quality": quality,
+        "order_factor": order_factor,
+        "penalty": 1.0 - keep,
+        "kind_factor": kind_factor,
+        "unit_factor": unit_factor,
+    }
     return overall, {k: v for k, v in penalties.items() if v > 0}, components
 
 
@@ -246,13 +271,19 @@ def _section_rows(ctx: PlanContext, metrics: dict[str, MetricResult]) -> list[di
     rows = []
     for b in ctx.blocks:
         rel = block_relevance(b)
-        rows.append({
-            "heading": b.heading, "level": b.level, "sections": list(b.labels),
-            "section": b.labels[0] if b.labels else None,
-            "relevance": None if rel is None else round(rel, 4), "substance": round(block_substance(b), 4),
-            "items": len(b.items), "chars": b.chars,
-            "repeats": sum(1 for it in items_of(b.text) if it[:40] in repeated),
-        })
+        rows.append(
+            {
+                "heading": b.heading,
+                "level": b.level,
+                "sections": list(b.labels),
+                "section": b.labels[0] if b.labels else None,
+                "relevance": None if rel is None else round(rel, 4),
+                "substance": round(block_substance(b), 4),
+                "items": len(b.items),
+                "chars": b.chars,
+                "repeats": sum(1 for it in items_of(b.text) if it[:40] in repeated),
+            }
+        )
     return rows
 
 
@@ -278,8 +309,16 @@ def score(
     unit, year, tagged_kind, evidence, inferred = _infer(parsed.text, unit, year, parsed.title)
     kind = kind or tagged_kind
     asks = parse_asks(clean_brief(brief))
-    ctx = build_context(parsed, unit=unit, year=year, kind=kind, kind_evidence=evidence, asks=asks,
-                        reference=reference, exclude_plans=exclude_plans)
+    ctx = build_context(
+        parsed,
+        unit=unit,
+        year=year,
+        kind=kind,
+        kind_evidence=evidence,
+        asks=asks,
+        reference=reference,
+        exclude_plans=exclude_plans,
+    )
     names = list(metrics) if metrics else list(METRICS)
     results = {name: METRICS[name](ctx) for name in names}
     for name in ("order", "kind", "substance", "unit_match", *QUALITY_WEIGHTS):
@@ -288,8 +327,19 @@ def score(
     overall, penalties, components = combine(results)
     log.debug("scored %s: %.3f (%d blocks)", parsed.source, overall, len(ctx.blocks))
     return ScoreReport(
-        overall=overall, metrics=results, penalties=penalties, components=components,
-        unit=unit, year=year, kind=kind, source=parsed.source, fmt=parsed.fmt, title=parsed.title,
-        script=parsed.script, asks=asks, inferred=inferred, sections=_section_rows(ctx, results),
+        overall=overall,
+        metrics=results,
+        penalties=penalties,
+        components=components,
+        unit=unit,
+        year=year,
+        kind=kind,
+        source=parsed.source,
+        fmt=parsed.fmt,
+        title=parsed.title,
+        script=parsed.script,
+        asks=asks,
+        inferred=inferred,
+        sections=_section_rows(ctx, results),
         appendix_chars=parsed.appendix_chars,
     )

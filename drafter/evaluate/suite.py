@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from drafter.domain.kinds import PLAN_KINDS
-from drafter.resources import evals_dir
 from drafter.errors import ConfigError, DrafterError, InputError, ThresholdError
+from drafter.resources import evals_dir
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,8 @@ def _row(
         "missing": list(report.metrics["coverage"].details.get("missing", [])),
         "credit": dict(report.metrics["coverage"].details.get("credit", {})),
         "must_missing": [m["id"] for m in report.metrics["must_have"].details.get("missing", [])]
-        if "must_have" in report.metrics else [],
+        if "must_have" in report.metrics
+        else [],
         "penalties": {k: round(v, 4) for k, v in report.penalties.items()},
         "seconds": round(seconds, 2),
         "usage": dict(usage or {}),  # the model's requests and tokens for this draft (Draft.usage)

@@ -109,7 +109,7 @@ def source_files(paths: Sequence[Path] | None) -> list[Path]:
     """
     from drafter.resources import corpus_dir
 
-    targets = [Path(p) for p in paths] if paths else [corpus_dir()]
+    targets = [Path(p).expanduser() for p in paths] if paths else [corpus_dir()]
     for p in targets:
         if not p.exists():
             raise InputError(f"{p} does not exist: pass existing files or folders of plans")
