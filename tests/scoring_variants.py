@@ -79,9 +79,28 @@ def random_chars(plan: Plan, seed: int = 1) -> str:
 def unique_filler(plan: Plan, seed: int = 2) -> str:
     """Every body a different run of common words that says nothing (工作、加强、开展…)."""
     rnd = random.Random(seed)
-    words = (
-        ["工作", "加强", "开展", "推进", "落实", "提高", "认真", "积极", "切实", "全面", "深入", "不断", "进一步", "组织", "做好", "建设", "发展", "管理", "服务", "有关"]
-    )
+    words = [
+        "工作",
+        "加强",
+        "开展",
+        "推进",
+        "落实",
+        "提高",
+        "认真",
+        "积极",
+        "切实",
+        "全面",
+        "深入",
+        "不断",
+        "进一步",
+        "组织",
+        "做好",
+        "建设",
+        "发展",
+        "管理",
+        "服务",
+        "有关",
+    ]
     out = Plan(plan.head[:1], [])
     for b in plan.blocks:
         out.blocks.append([b[0], "", "，".join("".join(rnd.choices(words, k=3)) for _ in range(12)) + "。", ""])
@@ -137,7 +156,26 @@ def internal_repeat(plan: Plan) -> str:
     return out.text()
 
 
-_COMMON = frozenset(["职工", "教职", "工会", "开展", "加强", "一线", "提升", "活动", "工作", "组织", "建设", "推进", "重点", "关爱", "关心", "人员"])
+_COMMON = frozenset(
+    [
+        "职工",
+        "教职",
+        "工会",
+        "开展",
+        "加强",
+        "一线",
+        "提升",
+        "活动",
+        "工作",
+        "组织",
+        "建设",
+        "推进",
+        "重点",
+        "关爱",
+        "关心",
+        "人员",
+    ]
+)
 
 
 def asks_only_mentioned(plan: Plan, asks: list[str]) -> str:

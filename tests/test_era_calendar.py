@@ -94,3 +94,32 @@ def test_schedule_hospital_and_enterprise():
     e = _lines("enterprise", 2019)
     assert "安全生产月" in e[6]
     assert [m for m, _ in schedule_for("enterprise", 2019)] == sorted(m for m, _ in schedule_for("enterprise", 2019))
+
+
+@pytest.mark.parametrize(
+    "text, months",
+    [
+        ("9月组织全体教职工秋季登山活动", [9]),
+        ("于3月、9月各开展一次健康讲座", [3, 9]),
+        ("7—8月开展夏季送清凉", [7, 8]),
+        ("十月举办教职工运动会", [10]),
+        ("6至7月组织疗休养", [6, 7]),
+        ("每3个月检查一次台账", []),
+        ("全年走访困难教职工不少于4户次", []),
+    ],
+)
+def test_months_a_sentence_names(text, months):
+    from drafter.domain.calendar import months_in
+
+    assert months_in(text) == months
+
+
+def test_a_hand_written_item_is_dated_by_its_text():
+    from drafter.draft.document import date_from_text
+    from drafter.models import Item
+
+    it = date_from_text(Item(text="9月上旬组织全体教职工秋季登山活动，工会委员分组负责。"))
+    assert it.months == [9] and it.schedule == "组织全体教职工秋季登山活动"
+    kept = date_from_text(Item(text="3月开展活动", months=[4], schedule="原有"))
+    assert kept.months == [4] and kept.schedule == "原有"
+    assert date_from_text(Item(text="全年开展读书活动")).months == []

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 from drafter.domain.era import check_year
+from drafter.domain.numerals import from_chinese
 from drafter.domain.units import UnitProfile, load_profile
 from drafter.resources import load_data
 
 log = logging.getLogger(__name__)
+
+_M = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+# 9月 / 九月 / 7—8月 / 3月、9月; not 3个月 (a duration) and not 2024年 alone
+_MONTH_SPAN = re.compile(
+    rf"(?<![\d个])({_M})\s*(?:月份?\s*)?(?:[-—–~～至到]\s*({_M})\s*)?月(?!份?\s*[-—–~～至到]\s*\d)"
+)
 
 
 @dataclass
@@ -121,3 +129,19 @@ def schedule_for(unit: str, year: int, profile: UnitProfile | None = None) -> li
     for e in year_events(year, profile):
         by_month.setdefault(e.month, []).append(e)
     return sorted(by_month.items())
+
+
+def months_in(text: str) -> list[int]:
+    """The months a sentence names, in order, each once: ``9月组织…`` → [9], ``7—8月`` → [7, 8],
+    ``3月、9月`` → [3, 9]. A duration (``3个月``) is not a month."""
+    out: list[int] = []
+    for m in _MONTH_SPAN.finditer(text):
+        a = from_chinese(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
+        b_raw = m.group(2)
+        b = (int(b_raw) if b_raw.isdigit() else from_chinese(b_raw)) if b_raw else a
+        if not a or not b or not (1 <= a <= 12 and 1 <= b <= 12):
+            continue
+        for month in range(a, b + 1) if a <= b else (a, b):
+            if month not in out:
+                out.append(month)
+    return out

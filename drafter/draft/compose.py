@@ -58,6 +58,12 @@ def gather_passages(retriever: Any, section: OutlineSection, request: DraftReque
     return list(found.values())
 
 
+def _message(exc: BaseException) -> str:
+    """An exception's first line, or its class name when it says nothing (``NotImplementedError()``)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
 async def write_sections(
     outline: Outline,
     writer: Writer,
@@ -67,8 +73,12 @@ async def write_sections(
     passages: dict[str, list[Passage]],
     max_concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress | None = None,
+    on_section: Callable[[SectionDraft], None] | None = None,
 ) -> list[SectionDraft]:
-    """Write every writer's section concurrently (bounded); failures become drafts with ``error`` set."""
+    """Write every writer's section concurrently (bounded); failures become drafts with ``error`` set.
+
+    ``on_section`` is called with each section as soon as it is written (the web page shows it).
+    """
     todo = [s for s in outline.sections if written_by_writer(s)]
     total = len(todo)
     sem = asyncio.Semaphore(max(1, int(max_concurrency)))
@@ -92,7 +102,7 @@ async def write_sections(
                 result.id, result.title = section.id, result.title or section.title
                 result.writer = result.writer or writer.name
             except Exception as exc:
-                msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+                msg = _message(exc)
                 log.debug("section %s failed: %s", section.id, msg)
                 errors.append(exc)
                 same[msg] = same.get(msg, 0) + 1
@@ -106,6 +116,8 @@ async def write_sections(
         done += 1
         if progress is not None:
             progress(done, total, section.title)
+        if on_section is not None:
+            on_section(result)
         return result
 
     tasks = [asyncio.ensure_future(one(s)) for s in todo]
@@ -115,7 +127,7 @@ async def write_sections(
         if isinstance(outcome, SectionDraft):
             results.append(outcome)
         elif isinstance(outcome, asyncio.CancelledError) and stop:  # cancelled by the early stop
-            msg = str(stop[0]).strip().splitlines()[0] or stop[0].__class__.__name__
+            msg = _message(stop[0])
             errors.append(stop[0])
             results.append(SectionDraft(id=section.id, title=section.title, writer=writer.name, error=msg))
         else:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from drafter.domain.calendar import CalendarEvent, event_when
+from drafter.domain.calendar import CalendarEvent, event_when, months_in
 from drafter.domain.request import DraftRequest
 from drafter.draft import text as tx
 from drafter.models import Item, SectionDraft
@@ -74,6 +74,32 @@ class ScheduleEntry:
 
 def _event_entry(e: CalendarEvent) -> ScheduleEntry:
     return ScheduleEntry(e.month, e.line(), e.date.day if e.date and e.show_date else 40)
+
+
+# the date an item opens with (于9月上旬，/ 3月8日前后 / 7—8月间), dropped from its schedule line
+_LEADING_DATE = re.compile(
+    r"^(?:于|在|从|自)?(?:\d{4}年)?[\d一二三四五六七八九十]{1,2}\s*(?:[-—–~～至到、和]\s*[\d一二三四五六七八九十]{1,2}\s*)?月份?"
+    r"(?:\d{1,2}日)?(?:上旬|中旬|下旬|初|底|中|间|期间)?(?:前后|以前|前|起|开始)?[，,、\s]*"
+)
+
+
+def date_from_text(item: Item) -> Item:
+    """An item written by hand (the chair's edit) placed in the schedule by the months its text names:
+    ``9月组织全体教职工秋季登山活动，工会委员分组负责`` → months [9], line ``组织全体教职工秋季登山活动``.
+    Items that already carry months, and items that name none, are left as they are."""
+    if item.months:
+        return item
+    months = months_in(item.text)
+    if not months:
+        return item
+    body = _LEADING_DATE.sub("", item.text.strip(), count=1)
+    clauses = [c for c in re.split(r"[，；。！]", body) if c.strip()]
+    line = clauses[0] if clauses else body
+    if len(line) < 6 and len(clauses) > 1:
+        line = "，".join(clauses[:2])
+    item.months = months
+    item.schedule = line.strip()
+    return item
 
 
 def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleEntry]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.domain.facts import unfilled_in
-from drafter.domain.request import DraftRequest
+from drafter.domain.request import DraftRequest, build_request
 from drafter.domain.script import to_traditional
 from drafter.draft.assemble import render, render_sources
 from drafter.errors import InputError
@@ -120,3 +120,35 @@ class Draft:
             "usage": dict(self.usage),
             "markdown": self.markdown,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        """A draft back from :meth:`to_dict` (a saved draft of the web app, a notebook's JSON file).
+
+        The request is resolved again from its unit, year, name, brief, asks and facts, so a draft saved
+        under an older data set comes back with today's unit profile and calendar.
+        """
+        try:
+            request = build_request(
+                data["unit"],
+                data["year"],
+                brief=data.get("brief", ""),
+                name=data.get("name"),
+                facts=data.get("facts") or None,
+                script=data.get("script", "simplified"),
+                asks=list(data.get("asks", [])),
+            )
+            return cls(
+                request=request,
+                outline=Outline.from_dict(data["outline"]),
+                title=data["title"],
+                sections=[SectionDraft.from_dict(s) for s in data.get("sections", [])],
+                writer=data.get("writer", ""),
+                failed=list(data.get("failed", [])),
+                preamble=data.get("preamble", ""),
+                closing=list(data.get("closing", [])),
+                plan_titles={pid: t for v in data.get("sources", {}).values() for pid, t in v},
+                usage=dict(data.get("usage", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"not a saved draft: {exc}") from exc

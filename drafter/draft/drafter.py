@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import copy
+import dataclasses
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,20 +26,31 @@ from drafter.domain import sections
 from drafter.domain.facts import Facts
 from drafter.domain.request import NAME_SLOT, DraftRequest, build_request, plan_title
 from drafter.draft import compose, document
+from drafter.draft.answer import parse_section_markdown
 from drafter.draft.assemble import preamble
 from drafter.draft.base import Writer
-from drafter.draft.content import plan_items
+from drafter.draft.content import plan_items, plan_section
 from drafter.draft.draft import Draft
 from drafter.draft.outline import outline_for
 from drafter.draft.outline_file import load_outline
 from drafter.draft.writers import choose_provider, make_writer
 from drafter.errors import InputError
-from drafter.models import Item, Outline, SectionDraft
+from drafter.models import Item, Outline, OutlineSection, SectionDraft
 
 if TYPE_CHECKING:  # pragma: no cover
     from drafter.revise.result import RevisedPlan
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class DraftEvent:
+    """One step of :meth:`Drafter.stream`: a section as soon as it is written, or the finished draft."""
+
+    kind: str  # "section" or "done"
+    section: SectionDraft | None = None
+    draft: Draft | None = None
+
 
 Warn = Callable[[str], None]
 FactsArg = Facts | Mapping[str, Any] | str | Path | None
@@ -231,7 +244,95 @@ class Drafter:
         req, plan = self.request(unit, year, brief=brief, name=name, outline=outline, script=script, facts=facts)
         return await self.draft(req, plan)
 
-    async def draft(self, request: DraftRequest, outline: Outline) -> Draft:
+    async def stream(self, request: DraftRequest, outline: Outline) -> AsyncIterator[DraftEvent]:
+        """Draft along an outline, yielding each section as soon as it is written, then the whole draft.
+
+        Events: ``DraftEvent("section", section=…)`` per written section (before the document pass),
+        then ``DraftEvent("done", draft=…)`` with the finished plan (its sections are the ones to keep);
+        a failure ends the stream with its exception.
+        """
+        queue: asyncio.Queue[SectionDraft] = asyncio.Queue()
+        task = asyncio.create_task(self.draft(request, outline, on_section=queue.put_nowait))
+        while not (task.done() and queue.empty()):
+            getter = asyncio.ensure_future(queue.get())
+            await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+            if getter.done():
+                yield DraftEvent("section", section=getter.result())
+            else:
+                getter.cancel()
+        yield DraftEvent("done", draft=task.result())
+
+    async def redraft_section(self, draft: Draft, section_id: str) -> Draft:
+        """The draft with one section written again (the others kept as they are, edits included) and the
+        schedule rebuilt from every section's dated items."""
+        section = next((s for s in draft.outline.sections if s.id == section_id), None)
+        if section is None:
+            raise InputError(f"the draft has no section {section_id!r}")
+        request = draft.request
+        if not compose.written_by_writer(section):
+            fresh = self._document_section(section, request)
+        else:
+            writer = self.writer
+            planned = {section.id: plan_section(section, request)}
+            wanted = writer.needs_passages(len(planned[section.id])) and sections.retrieves(section.id)
+            retriever = self._get_retriever() if wanted else None
+            passages = {section.id: compose.gather_passages(retriever, section, request)} if wanted else {}
+            one = Outline(
+                unit=draft.outline.unit,
+                year=draft.outline.year,
+                title=draft.outline.title,
+                sections=[section],
+                brief=draft.outline.brief,
+            )
+            written = await compose.write_sections(
+                one, writer, request, planned=planned, passages=passages, max_concurrency=1
+            )
+            fresh = written[0]
+        kept = [fresh if s.id == section_id else s for s in draft.sections]
+        return self._finish(draft, kept)
+
+    def _document_section(self, section: OutlineSection, request: DraftRequest) -> SectionDraft:
+        if section.id == sections.GUIDING:
+            return SectionDraft(
+                id=section.id, title=section.title, intro=request.guiding_thought, writer="document", layout="prose"
+            )
+        return SectionDraft(id=section.id, title=section.title, writer="document", layout="months")
+
+    def _finish(self, draft: Draft, drafted: list[SectionDraft]) -> Draft:
+        """A draft's sections after an edit or a redraft: the schedule rebuilt, punctuation tidied."""
+        planned = plan_items(draft.request, draft.outline)
+        dated: list[Item] = []
+        for d in drafted:
+            if d.layout == "items":
+                items = d.all_items()
+                dated += items if any(it.months for it in items) else planned.get(d.id, [])
+        out = [document.build_schedule(draft.request, d.title, dated) if d.layout == "months" else d for d in drafted]
+        document.tidy(out)
+        return dataclasses.replace(draft, sections=out, failed=[s.title for s in out if s.error])
+
+    def edit_section(self, draft: Draft, section_id: str, text: str) -> Draft:
+        """The draft with one section's text replaced by the chair's own (Markdown: an opening line, then
+        numbered items or （一） sub-headings), and the schedule rebuilt."""
+        section = next((s for s in draft.sections if s.id == section_id), None)
+        if section is None:
+            raise InputError(f"the draft has no section {section_id!r}")
+        if section.layout == "months":
+            raise InputError("the schedule is built from the sections' dated items: edit those sections instead")
+        edited = parse_section_markdown(text, OutlineSection(id=section.id, title=section.title))
+        for it in edited.all_items():
+            it.origin = "edited"
+            document.date_from_text(it)
+        edited.layout = section.layout
+        edited.writer = "edited"
+        if section.layout == "prose":
+            edited.intro = text.strip()
+            edited.items, edited.subsections = [], []
+        kept = [edited if s.id == section_id else s for s in draft.sections]
+        return self._finish(draft, kept)
+
+    async def draft(
+        self, request: DraftRequest, outline: Outline, on_section: Callable[[SectionDraft], None] | None = None
+    ) -> Draft:
         """Draft a resolved request along an outline: the stages in order (see the module docstring)."""
         writer = self.writer
         used = writer.usage()  # the writer counts for its whole life; the draft reports this run's share
@@ -251,6 +352,7 @@ class Drafter:
             passages=passages,
             max_concurrency=self.max_concurrency,
             progress=self.progress,
+            on_section=on_section,
         )
         by_id = {s.id: s for s in written}
         drafted: list[SectionDraft] = []
