@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from drafter.errors import InputError, OutputExistsError
+
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
@@ -60,7 +62,6 @@ def write_atomic(target: Path, data: str | bytes, *, mode: int | None = None) ->
 
 def save_text(path: Path, data: str | bytes, *, force: bool = False) -> Path:
     """Save a file the user asked for (a plan, an outline): atomic, refuses to overwrite without ``force``."""
-    from drafter.errors import InputError, OutputExistsError
 
     path = Path(path).expanduser()
     if path.is_dir():
@@ -97,7 +98,6 @@ def _pure_no_aliases_loader():
 
 def read_user_text(path: Path, what: str, *, max_bytes: int = MAX_USER_YAML_BYTES, hint: str = "") -> str:
     """The UTF-8 text of a file the user gave (an outline, a facts file): one-line errors for every failure."""
-    from drafter.errors import InputError
 
     p = Path(path).expanduser()
     try:
@@ -122,8 +122,6 @@ def read_user_text(path: Path, what: str, *, max_bytes: int = MAX_USER_YAML_BYTE
 def load_user_yaml(text: str, what: str, fix: str = "") -> object:
     """Parse YAML a user wrote, refusing aliases (no alias bombs); errors read ``{what}:{line}: problem; fix``."""
     import yaml
-
-    from drafter.errors import InputError
 
     try:
         return yaml.load(text, Loader=_pure_no_aliases_loader())

@@ -18,7 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from drafter.domain.calendar import event_names
 from drafter.domain.facts import SLOT, Facts, fact_fields, fill_slots
+from drafter.domain.taxonomy import load_taxonomy
 from drafter.domain.units import UnitProfile, unit_ids
 from drafter.errors import ConfigError
 from drafter.resources import load_data
@@ -114,8 +116,6 @@ def _when(raw: Any, where: str) -> When | None:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: 'when' must be {{month: M}}, {{months: [M, …]}} or {{event: name}}")
     if "event" in raw:
-        from drafter.domain.calendar import event_names
-
         name = str(raw["event"])
         if name not in event_names():
             raise ConfigError(f"{where}: unknown calendar event {name!r}; use a name from calendar.yaml")
@@ -144,7 +144,6 @@ def _item(raw: dict[str, Any], file: str, *, year: int | None = None) -> WorkIte
     if not iid:
         raise ConfigError(f"{file}: an item has no id")
     section = str(raw.get("section") or "")
-    from drafter.domain.taxonomy import load_taxonomy
 
     if section not in load_taxonomy().ids():
         raise ConfigError(f"{where}: unknown section {section!r}")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from drafter.domain.units import unit_ids
 from drafter.models import Plan, Section
 from drafter.resources import load_data
 
@@ -221,7 +222,6 @@ def section_stats(plans: list[Plan], taxonomy: Taxonomy | None = None) -> dict[s
     "headings": n, "labelled_headings": n}``; a heading counts as labelled when it has a
     canonical section (its own or inherited).
     """
-    from drafter.domain.units import unit_ids
 
     taxonomy = taxonomy or load_taxonomy()
     known = unit_ids()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from drafter.config import default_cache_dir
 from drafter.fileio import write_atomic
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,6 @@ def display_url(base_url: str | None) -> str:
 
 
 def default_answers_dir() -> Path:
-    from drafter.config import default_cache_dir
 
     return default_cache_dir() / "answers"
 

@@ -10,6 +10,7 @@ from drafter.domain.facts import unfilled_in
 from drafter.domain.request import DraftRequest, build_request
 from drafter.domain.script import to_traditional
 from drafter.draft.assemble import render, render_sources
+from drafter.draft.export import docx_bytes
 from drafter.errors import InputError
 from drafter.fileio import save_text
 from drafter.models import Outline, SectionDraft
@@ -87,8 +88,6 @@ class Draft:
     def render_as(self, fmt: str) -> str | bytes:
         """The plan in a format: ``md`` or ``txt`` text, or ``docx`` bytes."""
         if fmt == "docx":
-            from drafter.draft.export import docx_bytes
-
             closing = [to_traditional(x) for x in self.closing] if self.script == "traditional" else self.closing
             return docx_bytes(self.markdown, self.script, closing)
         return self.text(fmt)

@@ -25,6 +25,7 @@ from drafter.config import IndexConfig
 from drafter.domain import sections
 from drafter.domain.facts import Facts
 from drafter.domain.request import NAME_SLOT, DraftRequest, build_request, plan_title
+from drafter.domain.units import load_profile
 from drafter.draft import compose, document
 from drafter.draft.answer import parse_section_markdown
 from drafter.draft.assemble import preamble
@@ -73,7 +74,6 @@ def request_from_outline(
     asks are already routed: edit them in the file); ``name`` replaces the outline's name and
     title, with a warning, unless the title was edited by hand (then it is an error).
     """
-    from drafter.domain.units import load_profile
 
     if unit is not None and load_profile(unit).id != outline.unit:
         raise InputError(
@@ -159,6 +159,7 @@ class Drafter:
 
     def _get_retriever(self) -> Any:
         if self._retriever is None:
+            # the index layer loads numpy and chromadb: only when a section needs passages
             from drafter.index.catalog import ensure_index
             from drafter.index.retrieve import Retriever
 
@@ -436,7 +437,8 @@ class Drafter:
         brief's asks and the unit's missing must-haves are added. With a model configured, each section is
         rewritten by the model from last year's section, then checked again (``drafter.revise``).
         """
-        from drafter.revise.revision import arevise
+
+        from drafter.revise.revision import arevise  # the revise layer builds on this one
 
         writer = self.writer if self.provider != "offline" else None
         return await arevise(

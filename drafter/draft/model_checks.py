@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drafter.draft.answer import parse_section_markdown
+from drafter.draft.prompting import load_template
 from drafter.models import OutlineSection, SectionDraft
 
 Message = dict[str, str]
@@ -111,7 +112,6 @@ def _phrases(texts: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def instruction_phrases(directory: Path | None = None) -> tuple[str, ...]:
     """Sentences and field labels of the prompt templates (their literal text, never a filled-in value)."""
-    from drafter.draft.prompting import load_template
 
     texts = tuple(load_template(n, directory).text for n in ("system", "section", "layout_items"))
     sentences, labels = _phrases(texts)

@@ -37,6 +37,7 @@ from drafter.domain.units import UnitProfile, unit_name
 from drafter.draft.base import SectionRequest
 from drafter.errors import ConfigError
 from drafter.models import Item, Outline, OutlineSection, Passage
+from drafter.resources import prompts_dir
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,6 @@ class Template:
 
 def load_template(name: str, directory: Path | None = None) -> Template:
     """Read ``<name>.md`` from ``directory`` (default :func:`drafter.resources.prompts_dir`)."""
-    from drafter.resources import prompts_dir
 
     path = (directory or prompts_dir()) / (name if name.endswith(".md") else f"{name}.md")
     try:

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from drafter.draft.base import Writer
+from drafter.draft.offline_writer import OfflineWriter
 from drafter.errors import ConfigError
 
 
 def _offline(**kwargs: Any) -> Writer:
-    from drafter.draft.offline_writer import OfflineWriter
 
     return OfflineWriter()
 

@@ -30,6 +30,8 @@ from drafter.draft import text as tx
 from drafter.evaluate import reading
 from drafter.evaluate.base import MetricResult, PlanContext
 from drafter.evaluate.blocks import SCHEDULE, Block
+from drafter.ingestion.tag import tag_unit, unit_scores
+from drafter.resources import load_data
 
 # Sections whose items naturally stand under each other's headings: counted as 0.7 of a hit.
 RELATED = {
@@ -350,7 +352,6 @@ def asks(ctx: PlanContext) -> MetricResult:
 
 def era(ctx: PlanContext) -> MetricResult:
     """Faults in the guiding-thought sentence for the year: from 2018 on it must name the current guide."""
-    from drafter.resources import load_data
 
     data = load_data("era.yaml")
     if not ctx.year or ctx.year < int(data.get("guide_required_from", 2018)):
@@ -383,7 +384,6 @@ def unit_match(ctx: PlanContext) -> MetricResult:
     """1 when the plan reads as a plan of its unit, 0.5 when its words are another kind of unit's."""
     if not ctx.unit or ctx.unit not in SECTOR:
         return MetricResult(1.0, "unit not checked", {})
-    from drafter.ingestion.tag import tag_unit, unit_scores
 
     scores = unit_scores(ctx.text)
     mine = scores.get(SECTOR[ctx.unit], 0.0)

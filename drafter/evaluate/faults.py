@@ -19,6 +19,7 @@ from drafter.evaluate.base import (
     _examples,
     normalize_for_ngrams,
 )
+from drafter.resources import load_data
 
 PLACEHOLDER_RE = re.compile(
     r"(?<![A-Za-z])(?:1[89]|20|二[〇零○0])?[xXｘＸ]{2,}(?![A-Za-z])"
@@ -131,7 +132,6 @@ def wrong_years(ctx: PlanContext) -> MetricResult:
 
 @functools.cache
 def _formula() -> re.Pattern[str]:
-    from drafter.resources import load_data
 
     return re.compile(str(load_data("era.yaml").get("formula") or "$^"))
 

@@ -23,7 +23,10 @@ from pathlib import Path
 
 from drafter.domain.script import detect_script
 from drafter.domain.script import to_simplified as convert_to_simplified
+from drafter.domain.taxonomy import label_sections as label
 from drafter.errors import InputError
+from drafter.ingestion.load import decode_bytes
+from drafter.ingestion.segment import segment
 from drafter.models import Section
 
 log = logging.getLogger(__name__)
@@ -93,7 +96,6 @@ def _looks_like_path(value: str) -> bool:
 
 def _read_text(path: Path) -> str:
     """A text file in any common Chinese encoding (the ingest stage's decoder)."""
-    from drafter.ingestion.load import decode_bytes
 
     try:
         data = path.read_bytes()
@@ -221,7 +223,6 @@ def parse_text(text: str) -> tuple[str, list[Section], str]:
     title = ""
     if lines and len(lines[0]) <= 40 and re.search(r"计划|规划|要点|安排|总结|方案", lines[0]):
         title = lines[0]
-    from drafter.ingestion.segment import segment
 
     sections = list(segment(text))
     return title, sections, text
@@ -229,6 +230,5 @@ def parse_text(text: str) -> tuple[str, list[Section], str]:
 
 def label_sections(sections: list[Section]) -> None:
     """Give each section its canonical plan-section id (own label, else the nearest labelled ancestor's)."""
-    from drafter.domain.taxonomy import label_sections as label
 
     label(sections, kind="plan")

@@ -22,9 +22,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from drafter.config import default_cache_dir
 from drafter.domain.kinds import PLAN_KINDS
-from drafter.evaluate.metrics import MIN_BODY_CHARS, NGRAM_N, normalize_for_ngrams
+from drafter.domain.taxonomy import load_taxonomy
+from drafter.domain.units import load_profile
+from drafter.evaluate.metrics import MIN_BODY_CHARS, NGRAM_N, normalize_for_ngrams, section_chars
+from drafter.ingestion.pipeline import load_plans
 from drafter.models import Plan
+from drafter.resources import corpus_files, data_path, load_data
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +100,8 @@ class Reference:
 
 def _nearest(unit: str) -> list[str]:
     try:
-        from drafter.domain.units import load_profile
-
         return list(load_profile(unit).nearest)
     except Exception:  # no drafting profile (school, other) or the draft stage missing
-        from drafter.resources import load_data
-
         for u in load_data("units.yaml")["units"]:
             if u["id"] == unit:
                 return [str(x) for x in (u.get("nearest") or [])]
@@ -127,7 +128,6 @@ def _taxonomy_prior(ref: Reference, unit: str) -> dict[str, float]:
 
 def plan_sections() -> list[Any]:
     """Canonical sections that belong in a plan (summary-only ones dropped), in usual order."""
-    from drafter.domain.taxonomy import load_taxonomy
 
     out = []
     for s in load_taxonomy().sections:
@@ -172,7 +172,6 @@ def _weights(ref: Reference, unit: str) -> dict[str, float]:
 
 def reference_from_plans(plans: Sequence[Plan]) -> Reference:
     """Build a reference from parsed corpus plans (their tags and labelled sections)."""
-    from drafter.evaluate.metrics import section_chars
 
     refs = []
     for p in plans:
@@ -190,7 +189,6 @@ def reference_from_plans(plans: Sequence[Plan]) -> Reference:
 
 
 def _fingerprint() -> str:
-    from drafter.resources import corpus_files, data_path
 
     h = hashlib.sha256(f"v{CACHE_VERSION}".encode())
     for path in [*corpus_files(), data_path("sections.yaml"), data_path("units.yaml"), data_path("boilerplate.yaml")]:
@@ -221,7 +219,6 @@ def _fingerprint() -> str:
 @functools.lru_cache(maxsize=1)
 def corpus_plans() -> tuple[Plan, ...]:
     """The built-in corpus's plans, parsed by the ingest stage (once per process)."""
-    from drafter.ingestion.pipeline import load_plans
 
     return tuple(load_plans())
 
@@ -229,7 +226,6 @@ def corpus_plans() -> tuple[Plan, ...]:
 @functools.lru_cache(maxsize=1)
 def builtin_reference() -> Reference:
     """The built-in corpus's reference: from the disk cache when its fingerprint matches."""
-    from drafter.config import default_cache_dir
 
     key = _fingerprint()
     path = default_cache_dir() / "eval" / f"reference-{key}.json"

@@ -38,9 +38,11 @@ from drafter.domain.era import stale_regex, stale_terms
 from drafter.domain.units import foreign_names, load_profile, mentionable, resolve_unit, unit_ids
 from drafter.evaluate.base import MetricResult, PlanContext, saturate
 from drafter.evaluate.blocks import plan_blocks
+from drafter.evaluate.content import block_relevance, block_substance
 from drafter.evaluate.metrics import METRICS, format_value
 from drafter.evaluate.parse import ParsedPlan, parse_plan
 from drafter.evaluate.reading import items_of
+from drafter.evaluate.reference import builtin_reference, usual_order
 from drafter.ingestion.clean import find_boilerplate
 from drafter.ingestion.tag import tag_kind, tag_unit, tag_year
 from drafter.resources import load_data
@@ -184,7 +186,6 @@ def expected_sections(unit: str | None, reference: Any = None) -> dict[str, floa
     (``data/scoring.yaml``); for a unit with no outline, the corpus's usual sections."""
     if unit and unit in unit_ids(drafting_only=True):
         return {sid: _expected_weight(sid, unit) for sid in outline_sections_of(unit)}
-    from drafter.evaluate.reference import builtin_reference
 
     ref = reference if reference is not None else builtin_reference()
     return dict(ref.weights(unit))
@@ -202,7 +203,6 @@ def build_context(
     exclude_plans: Iterable[str] = (),
 ) -> PlanContext:
     """The :class:`PlanContext` the metrics read, for a parsed plan and its reference."""
-    from drafter.evaluate.reference import builtin_reference, usual_order
 
     ref = reference if reference is not None else builtin_reference()
     stale, pattern = (stale_terms(year), stale_regex(year)) if year and 2000 <= year <= 2099 else ([], None)
@@ -265,7 +265,6 @@ def combine(metrics: dict[str, MetricResult]) -> tuple[float, dict[str, float], 
 
 def _section_rows(ctx: PlanContext, metrics: dict[str, MetricResult]) -> list[dict[str, Any]]:
     """Per block: its heading, the sections it claims, relevance, substance, items, characters, repeats."""
-    from drafter.evaluate.content import block_relevance, block_substance
 
     repeated = set(metrics["repeats"].details.get("examples", [])) if "repeats" in metrics else set()
     rows = []

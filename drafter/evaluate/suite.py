@@ -25,8 +25,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from drafter.config import IndexConfig
 from drafter.domain.kinds import PLAN_KINDS
+from drafter.domain.units import resolve_unit, unit_ids
+from drafter.draft.drafter import Drafter
+from drafter.draft.writers import model_configured as configured
 from drafter.errors import ConfigError, DrafterError, InputError, ThresholdError
+from drafter.evaluate.gate import check_thresholds, load_baseline, save_baseline
+from drafter.evaluate.metrics import METRIC_KIND
+from drafter.evaluate.reference import builtin_reference, corpus_plans, plan_sections
+from drafter.evaluate.report import write_reports
+from drafter.evaluate.score import expected_sections, score
+from drafter.index.catalog import ensure_index
 from drafter.resources import evals_dir
 
 log = logging.getLogger(__name__)
@@ -77,7 +87,6 @@ def _yaml(path: Path) -> Any:
 
 def load_suite(path: str | Path | None = None) -> Suite:
     """Read and check a suite file (InputError names the file and the bad brief)."""
-    from drafter.domain.units import resolve_unit
 
     p = Path(path).expanduser() if path else default_suite_path()
     data = _yaml(p)
@@ -132,7 +141,6 @@ def load_thresholds(path: str | Path | None) -> dict[str, Any]:
 
 def model_configured() -> bool:
     """True when a chat model is configured (OPENAI_API_KEY or OPENAI_BASE_URL)."""
-    from drafter.draft.writers import model_configured as configured
 
     return configured()
 
@@ -263,7 +271,6 @@ def _error_row(system: str, brief: SuiteBrief, exc: BaseException) -> dict[str, 
 
 
 def _drafter(provider: str, config: Any, warn: Warn | None) -> Any:
-    from drafter.draft.drafter import Drafter
 
     return Drafter(index=config, provider=provider, warn=warn)
 
@@ -313,7 +320,6 @@ def _coverage_table(rows: list[dict[str, Any]], sections: list[str]) -> dict[str
 
 
 def _reference_by_unit(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    from drafter.evaluate.metrics import METRIC_KIND
 
     faults = [m for m, k in METRIC_KIND.items() if k == "fault" and m != "copying"]
     out: dict[str, dict[str, Any]] = {}
@@ -356,8 +362,6 @@ def _systems(provider: str) -> list[str]:
 
 def _reference_rows(progress: Progress | None, warn: Warn | None) -> list[dict[str, Any]]:
     """Every union plan of the built-in corpus, scored as written (its own text excluded from copying)."""
-    from drafter.evaluate.reference import corpus_plans
-    from drafter.evaluate.score import score
 
     rows = []
     plans = [p for p in corpus_plans() if p.kind.value in PLAN_KINDS]
@@ -397,11 +401,6 @@ def run_eval(
     run there. ``thresholds`` defaults to the suite's (``thresholds.yaml`` beside it).
     ``check=True`` raises :class:`ThresholdError` after writing the reports when a threshold fails.
     """
-    from drafter.config import IndexConfig
-    from drafter.evaluate.gate import check_thresholds, load_baseline, save_baseline
-    from drafter.evaluate.reference import builtin_reference, plan_sections
-    from drafter.evaluate.report import write_reports
-    from drafter.evaluate.score import expected_sections, score
 
     t0 = time.monotonic()
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -413,7 +412,6 @@ def run_eval(
     prev = load_baseline(base_path, suite.name)
 
     config = config or IndexConfig.resolve()
-    from drafter.index.catalog import ensure_index
 
     ensure_index(config, warn=warn)
 
@@ -484,7 +482,6 @@ def run_eval(
 
 
 def _unit_rank(unit: str) -> int:
-    from drafter.domain.units import unit_ids
 
     ids = unit_ids()
     return ids.index(unit) if unit in ids else len(ids)
