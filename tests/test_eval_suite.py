@@ -310,3 +310,26 @@ def test_a_run_without_the_reference_keeps_the_stored_reference(tmp_path):
     save_baseline(path, "s", rows, {"offline": {"mean": {"overall": 0.85}}})  # --no-reference --update-baseline
     stored = load_baseline(path, "s")["systems"]
     assert stored["offline"]["mean"]["overall"] == 0.85 and stored["reference"]["mean"]["overall"] == 0.2
+
+
+@pytest.mark.parametrize(
+    "changed", ["data/unit_signals.yaml", "ingestion/normalize.py", "ingestion/clean.py", "models.py"]
+)
+def test_the_reference_cache_key_covers_every_data_file_and_plan_reading_module(tmp_path, changed):
+    import shutil
+
+    import drafter
+    from drafter.evaluate.reference import _fingerprint
+
+    src = Path(drafter.__file__).parent
+    pkg = tmp_path / "drafter"
+    for sub in ("data", "ingestion", "domain", "evaluate"):
+        shutil.copytree(src / sub, pkg / sub)
+    shutil.copy(src / "models.py", pkg / "models.py")
+    before = _fingerprint(pkg)
+    assert _fingerprint(pkg) == before
+    with open(pkg / changed, "a", encoding="utf-8") as fh:
+        fh.write("\n# edited\n")
+    assert _fingerprint(pkg) != before
+    (pkg / "ingestion" / "new_step.py").write_text("X = 1\n", encoding="utf-8")
+    assert _fingerprint(pkg) != before

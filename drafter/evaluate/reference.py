@@ -20,6 +20,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from drafter.config import default_cache_dir
@@ -27,9 +28,10 @@ from drafter.domain.kinds import PLAN_KINDS
 from drafter.domain.taxonomy import load_taxonomy
 from drafter.domain.units import load_profile
 from drafter.evaluate.metrics import MIN_BODY_CHARS, NGRAM_N, normalize_for_ngrams, section_chars
+from drafter.fileio import write_atomic
 from drafter.ingestion.pipeline import load_plans
 from drafter.models import Plan
-from drafter.resources import corpus_files, data_path, load_data
+from drafter.resources import corpus_files, load_data
 
 log = logging.getLogger(__name__)
 
@@ -188,31 +190,29 @@ def reference_from_plans(plans: Sequence[Plan]) -> Reference:
     return Reference(plans=refs)
 
 
-def _fingerprint() -> str:
+# What the reference is computed from: the corpus, the domain data, and the code that reads plans
+# (every module of these packages; a file added to any of them changes the key too).
+_REFERENCE_CODE = ("ingestion", "domain", "evaluate")
 
+
+def _fingerprint(package: Path | None = None) -> str:
+    """A key for the cached reference: a hash of the built-in corpus, every file of ``drafter/data`` and
+    every module of the packages that read plans (``ingestion``, ``domain``, ``evaluate``) and ``models``.
+
+    ``package`` is the drafter package folder (a copy of it in tests)."""
+    package = package or Path(__file__).resolve().parent.parent
+    files = [*corpus_files(), *sorted((package / "data").glob("*.yaml")), package / "models.py"]
+    for sub in _REFERENCE_CODE:
+        files += sorted((package / sub).glob("*.py"))
     h = hashlib.sha256(f"v{CACHE_VERSION}".encode())
-    for path in [*corpus_files(), data_path("sections.yaml"), data_path("units.yaml"), data_path("boilerplate.yaml")]:
-        if path.exists():
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
-    modules = (
-        "drafter.evaluate.base",
-        "drafter.evaluate.reference",
-        "drafter.ingestion.segment",
-        "drafter.ingestion.tag",
-        "drafter.domain.taxonomy",
-        "drafter.ingestion.split",
-    )
-    for mod in modules:
+    for path in files:
         try:
-            import importlib.util
-
-            spec = importlib.util.find_spec(mod)
-            if spec and spec.origin:
-                with open(spec.origin, "rb") as fh:
-                    h.update(fh.read())
-        except (ImportError, OSError):
-            pass
+            data = path.read_bytes()
+        except OSError:
+            continue
+        h.update(path.name.encode())
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
     return h.hexdigest()[:16]
 
 
@@ -239,10 +239,7 @@ def builtin_reference() -> Reference:
     ref = reference_from_plans(corpus_plans())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(ref.to_json(), fh, ensure_ascii=False)
-        tmp.replace(path)
+        write_atomic(path, json.dumps(ref.to_json(), ensure_ascii=False))
     except OSError as exc:  # a read-only cache dir only costs time
         log.debug("cannot cache the eval reference at %s: %s", path, exc)
     return ref
