@@ -44,42 +44,6 @@ _DIGITS_OK = re.compile(r"\d{4}年|\d{1,2}月(?:\d{1,2}日)?|\d{1,2}[·.]\d{1,2}
 # 是 as the main verb: a definition or a judgement (…是工会的基本职能), not an action
 _DEFINITION = re.compile(r"(?<![否还特尤就凡若但于一二三四五六七八九十只])是(?![否以])")
 _PAST_LE = re.compile(r"(?<![为除])了(?![解如])")
-# Words too common in union plans to tell one section from another.
-GENERIC = frozenset(
-    [
-        "学习",
-        "教育",
-        "宣传",
-        "工作",
-        "活动",
-        "建设",
-        "组织",
-        "管理",
-        "服务",
-        "职工",
-        "教职工",
-        "文化",
-        "健康",
-        "制度",
-        "能力",
-        "素质",
-        "业务",
-        "发展",
-        "关心",
-        "维护",
-        "开展",
-        "加强",
-        "提高",
-        "会员",
-        "工会",
-        "单位",
-        "群众",
-        "先进",
-        "表彰",
-        "评比",
-        "竞赛",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -89,6 +53,7 @@ class GateWords:
     own_names: tuple[str, ...]
     vague: tuple[str, ...]
     quoted_ok: frozenset[str]
+    generic: frozenset[str]
     min_chars: int
     max_chars: int
     max_clauses: int
@@ -104,6 +69,7 @@ def gate_words() -> GateWords:
         own_names=tuple(map(str, d.get("own_names") or ())),
         vague=tuple(map(str, d.get("vague") or ())),
         quoted_ok=frozenset(map(str, d.get("quoted_ok") or ())),
+        generic=frozenset(map(str, d.get("generic") or ())),
         min_chars=int(limits.get("min_chars", 18)),
         max_chars=int(limits.get("max_chars", 90)),
         max_clauses=int(limits.get("max_clauses", 4)),
@@ -121,7 +87,8 @@ def _balanced(t: str) -> bool:
 
 def keyword_score(text: str, words: Iterable[str]) -> int:
     """How much a text speaks of a section: its distinctive keywords found (each at most twice)."""
-    return sum(min(text.count(w), 2) for w in words if w and w not in GENERIC)
+    generic = gate_words().generic
+    return sum(min(text.count(w), 2) for w in words if w and w not in generic)
 
 
 def judge(item: str, profile: UnitProfile, year: int) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from drafter.domain import catalogue, sections
 from drafter.domain.asks import template_for
+from drafter.domain.brief import vocabulary as brief_vocabulary
 from drafter.domain.request import DraftRequest, build_request
 from drafter.domain.units import UnitProfile
 from drafter.models import Brief, Outline, OutlineSection, OutlineSubsection
@@ -43,23 +44,7 @@ def ask_sections(ask: str, request: DraftRequest, section_ids: list[str]) -> lis
 def _custom_section(ask: str, index: int, profile: UnitProfile) -> OutlineSection:
     phr = sections.new_section_phrasing()
     ask = profile.adapt(ask)
-    verbs = (
-        "加强",
-        "开展",
-        "筹建",
-        "推进",
-        "做好",
-        "组织",
-        "建设",
-        "创建",
-        "提升",
-        "举办",
-        "落实",
-        "完善",
-        "建立",
-        "打造",
-    )
-    template = phr.get("title_verb") if ask.startswith(verbs) else phr.get("title")
+    template = phr.get("title_verb") if ask.startswith(brief_vocabulary().verbs) else phr.get("title")
     return OutlineSection(
         id=f"custom_{index}",
         title=profile.fill(template or "{ask}", ask=ask),

@@ -251,7 +251,7 @@ def _ask_word_spread() -> dict[str, int]:
 def detection_words(item: catalogue.WorkItem) -> list[str]:
     """The words that show a plan carries a catalogue item: its distinctive ask words (in at most three
     items of the catalogue, not generic); all its non-generic ask words when none is distinctive."""
-    words = [w for w in item.asks if len(w) >= 2 and w not in reading.GENERIC]
+    words = [w for w in item.asks if len(w) >= 2 and w not in reading.words().generic]
     spread = _ask_word_spread()
     distinctive = [w for w in words if spread.get(w, 0) <= 3]
     return distinctive or words
@@ -293,7 +293,7 @@ def must_have(ctx: PlanContext) -> MetricResult:
 
 
 def _ask_words(ask: str, ctx: PlanContext) -> tuple[list[str], list[str]]:
-    terms = [t for t in reading.ask_terms(ask) if t not in reading.GENERIC and t not in ("关心", "关爱", "干部职工")]
+    terms = [t for t in reading.ask_terms(ask) if t not in reading.words().generic]
     terms = terms or reading.ask_terms(ask)
     alternatives: list[str] = []
     if ctx.unit and ctx.year:
@@ -305,7 +305,7 @@ def _ask_words(ask: str, ctx: PlanContext) -> tuple[list[str], list[str]]:
         if best >= 2:
             for it in pool:
                 if catalogue.answers(it, ask) == best:
-                    alternatives += [w for w in it.asks if len(w) >= 2 and w not in reading.GENERIC]
+                    alternatives += [w for w in it.asks if len(w) >= 2 and w not in reading.words().generic]
     mine = tx.bigrams(ask)
     alternatives = [a for a in alternatives if tx.bigrams(a) & mine]
     return terms, list(dict.fromkeys(alternatives))

@@ -27,70 +27,6 @@ _NUMBERING = re.compile(
     r"[（(]?[一二三四五六七八九十]{1,3}[）)、．.]|"
     r"[（(]\d{1,2}[）)]|\d{1,2}\s*[、．.)）](?!\d)|[①-⑳]|[-*•·]\s)\s*"
 )
-GENERIC = frozenset(
-    [
-        "学习",
-        "教育",
-        "宣传",
-        "工作",
-        "活动",
-        "建设",
-        "组织",
-        "管理",
-        "服务",
-        "职工",
-        "教职工",
-        "干部职工",
-        "文化",
-        "健康",
-        "制度",
-        "能力",
-        "素质",
-        "业务",
-        "发展",
-        "关心",
-        "维护",
-        "开展",
-        "加强",
-        "提高",
-        "会员",
-        "工会",
-        "单位",
-        "群众",
-        "先进",
-        "表彰",
-        "评比",
-        "竞赛",
-        "公开",
-        "培训",
-        "一线",
-        "慰问",
-        "创新",
-        "台账",
-        "作风",
-        "考核",
-        "总结",
-        "走访",
-        "安全",
-        "干部",
-        "青年",
-        "专业",
-        "意见",
-        "档案",
-        "工会小组",
-        "工会委员",
-        "困难",
-        "骨干",
-        "代表",
-        "制度建设",
-        "交流",
-        "经验交流",
-        "保育",
-        "互助",
-        "休息",
-        "记录",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -103,6 +39,8 @@ class ReadingWords:
     mention: re.Pattern[str]
     containers: frozenset[str]
     months: re.Pattern[str]
+    generic: frozenset[str]
+    ask_filler: frozenset[str]
 
 
 @functools.cache
@@ -117,6 +55,8 @@ def words() -> ReadingWords:
         mention=re.compile("|".join(f"(?:{p})" for p in d.get("mention") or ["$^"])),
         containers=frozenset(map(str, d.get("containers") or ())),
         months=re.compile(str(d.get("months") or "$^")),
+        generic=frozenset(map(str, d.get("generic") or ())),
+        ask_filler=frozenset(map(str, d.get("ask_filler") or ())),
     )
 
 
@@ -192,35 +132,6 @@ def has_target(item: str) -> bool:
     return any(t in item for t in words().targets)
 
 
-_ASK_STOP = {
-    "今年",
-    "明年",
-    "本年",
-    "本年度",
-    "重点",
-    "工作",
-    "加强",
-    "开展",
-    "做好",
-    "推进",
-    "进一步",
-    "积极",
-    "重点工作",
-    "方面",
-    "一些",
-    "相关",
-    "我们",
-    "希望",
-    "要求",
-    "突出",
-    "注重",
-    "以及",
-    "和",
-    "与",
-    "的",
-}
-
-
 def ask_terms(ask: str) -> list[str]:
     """Key terms of one ask: jieba words of two or more characters that are not filler."""
     import logging
@@ -231,7 +142,7 @@ def ask_terms(ask: str) -> list[str]:
     terms = []
     for w in jieba.lcut(ask):
         w = w.strip()
-        if len(w) >= 2 and w not in _ASK_STOP and w not in terms:
+        if len(w) >= 2 and w not in words().ask_filler and w not in terms:
             terms.append(w)
     if not terms and ask.strip():
         terms = [ask.strip()]
@@ -331,7 +242,8 @@ def vocabulary() -> Vocabulary:
     for it in catalogue.catalogue():
         if it.section in raw:
             raw[it.section].update(w for w in it.asks if len(w) >= 2)
-    raw = {sid: {w for w in ws if w not in GENERIC} for sid, ws in raw.items()}
+    generic = words().generic
+    raw = {sid: {w for w in ws if w not in generic} for sid, ws in raw.items()}
     df: dict[str, int] = defaultdict(int)
     for ws in raw.values():
         for w in ws:
