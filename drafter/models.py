@@ -283,6 +283,14 @@ class Outline(_Serial):
 
 
 @dataclass
+class Milestone(_Serial):
+    """One step of an item in the month-by-month schedule (3月：制定建设方案)."""
+
+    month: int
+    line: str
+
+
+@dataclass
 class Item(_Serial):
     """One item of a drafted section, with where it came from and where it sits in the schedule.
 
@@ -303,6 +311,13 @@ class Item(_Serial):
     ask: str | None = None
     unfilled: list[str] = field(default_factory=list)
     tentative: bool = False  # its month is a default until the facts give its date
+    steps: list[Milestone] = field(default_factory=list)  # its milestones, each in its own month
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Item:
+        d = dict(data)
+        d["steps"] = [Milestone.from_dict(s) if isinstance(s, dict) else s for s in d.get("steps") or []]
+        return _from_dict(cls, d)
 
     @property
     def plan_id(self) -> str | None:

@@ -107,7 +107,8 @@ def test_each_ask_becomes_an_activity_in_a_section_and_in_the_schedule(drafter, 
         answering = [it for it in items if it.ask and (it.ask == ask or it.ask == d.request.unit.adapt(ask))]
         assert answering, (unit, ask)
         assert any(it.months for it in answering), (unit, ask)
-        assert any(it.schedule and it.schedule.rstrip("。") in sched for it in answering), (unit, ask)
+        lines = [s.line for it in answering for s in it.steps] + [it.schedule for it in answering if it.schedule]
+        assert any(line.rstrip("。") in sched for line in lines), (unit, ask)
 
 
 def test_a_build_ask_replaces_what_presupposes_the_thing(drafter):

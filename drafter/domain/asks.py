@@ -23,25 +23,30 @@ class AskTemplate:
     replaces: bool = False
     section: str | None = None
     own: bool = False
+    steps: tuple[tuple[int, str], ...] = ()  # (month, schedule line) milestones; else the first month's line
+    goal: str = ""  # its line in 工作目标
+
+
+def _template(p: dict, pattern: re.Pattern[str] | None) -> AskTemplate:
+    steps = tuple((int(s["month"]), str(s["schedule"])) for s in p.get("steps") or ())
+    return AskTemplate(
+        pattern,
+        str(p["text"]),
+        tuple(int(m) for m in p["months"]),
+        str(p["schedule"]),
+        bool(p.get("replaces")),
+        str(p["section"]) if p.get("section") else None,
+        bool(p.get("own")),
+        steps,
+        str(p.get("goal") or ""),
+    )
 
 
 @functools.cache
 def ask_templates() -> tuple[AskTemplate, ...]:
     data = load_data("asks.yaml")
-    out = [
-        AskTemplate(
-            re.compile(str(p["match"])),
-            str(p["text"]),
-            tuple(int(m) for m in p["months"]),
-            str(p["schedule"]),
-            bool(p.get("replaces")),
-            str(p["section"]) if p.get("section") else None,
-            bool(p.get("own")),
-        )
-        for p in data.get("patterns") or []
-    ]
-    d = data["default"]
-    out.append(AskTemplate(None, str(d["text"]), tuple(int(m) for m in d["months"]), str(d["schedule"])))
+    out = [_template(p, re.compile(str(p["match"]))) for p in data.get("patterns") or []]
+    out.append(_template(data["default"], None))
     return tuple(out)
 
 

@@ -35,6 +35,7 @@ class CalendarEvent:
     date: dt.date | None = None
     show_date: bool = True
     standing: bool = False  # always in the schedule (the plan meeting, the year-end summary)
+    owner: str = ""  # who leads a standing event (工会主席)
 
     @property
     def date_text(self) -> str:
@@ -116,7 +117,8 @@ def year_events(year: int, profile: UnitProfile) -> list[CalendarEvent]:
         date_str = f"{date.month}月{date.day}日" if date else ""
         activity = profile.fill(template, party_years=year - 1921, date=date_str)
         show = raw.get("date_text", True) is not False and "{date}" not in template
-        out.append(CalendarEvent(raw["name"], month, activity, date, show, bool(raw.get("standing"))))
+        owner = profile.adapt(str(raw.get("owner") or ""))
+        out.append(CalendarEvent(raw["name"], month, activity, date, show, bool(raw.get("standing")), owner))
     return sorted(
         out, key=lambda e: (e.month, e.date or dt.date(year, e.month, 28) if e.show_date else dt.date(year, e.month, 1))
     )

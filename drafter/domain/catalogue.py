@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from drafter.domain.assembly import WORDS as ASSEMBLY_WORDS
+from drafter.domain.assembly import assembly_words
 from drafter.domain.calendar import event_names
 from drafter.domain.facts import SLOT, Facts, fact_fields, fill_slots
 from drafter.domain.taxonomy import load_taxonomy
@@ -41,6 +43,27 @@ class When:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A milestone of an item in the schedule: its month and its short line there."""
+
+    month: int
+    schedule: str
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What an item adds when it answers one of the brief's asks: the year's priority done in depth.
+
+    ``text`` follows the item's own text (further actions with months, owners and numbers), ``goal``
+    is its line in 工作目标, ``steps`` its milestones in the schedule.
+    """
+
+    text: str = ""
+    goal: str = ""
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True)
 class WorkItem:
     """One item of the catalogue (or of a year's own items)."""
 
@@ -61,6 +84,8 @@ class WorkItem:
     kind: str = "catalogue"  # catalogue, or a year item's kind (anniversary, campaign, priority)
     year: int | None = None
     excludes: tuple[str, ...] = ()  # items never drafted together with this one
+    asked: Asked | None = None  # what it adds when it answers an ask of the brief
+    family: str = ""  # a kind of activity a plan holds only so many of (families in work_items.yaml)
 
     def fits(self, unit: str, year: int) -> bool:
         """Whether the item belongs in a plan of this unit for this year."""
@@ -93,13 +118,45 @@ class RenderedItem:
     unfilled: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RenderedAsked:
+    """An item's :class:`Asked` phrased for one unit, year and set of facts."""
+
+    text: str
+    goal: str
+    steps: tuple[Step, ...]
+    unfilled: tuple[str, ...] = ()
+
+
+def _year_words(year: int) -> dict[str, str]:
+    return {"year": str(year), "next_year": str(year + 1), "last_year": str(year - 1)}
+
+
 def render(item: WorkItem, profile: UnitProfile, year: int, facts: Facts | None = None) -> RenderedItem:
     """The item's text and schedule line with the unit's words and facts (a missing fact: 【待填：…】)."""
-    extra = {"year": str(year), "next_year": str(year + 1), "last_year": str(year - 1)}
     facts = facts or Facts({})
+    extra = {**_year_words(year), **assembly_words(profile.id, facts)}
     text, missing = fill_slots(_words(item.text_for(profile.id), profile, extra), facts)
     schedule, missing2 = fill_slots(_words(item.schedule, profile, extra), facts)
     return RenderedItem(item, text, schedule, tuple(dict.fromkeys([*missing, *missing2])))
+
+
+def render_asked(item: WorkItem, profile: UnitProfile, year: int, facts: Facts | None = None) -> RenderedAsked | None:
+    """What the item adds when it answers an ask, phrased for the unit (None when it adds nothing)."""
+    if item.asked is None:
+        return None
+    facts = facts or Facts({})
+    extra = {**_year_words(year), **assembly_words(profile.id, facts)}
+    missing: list[str] = []
+
+    def fill(template: str) -> str:
+        out, gaps = fill_slots(_words(template, profile, extra), facts)
+        missing.extend(gaps)
+        return out
+
+    a = item.asked
+    steps = tuple(Step(s.month, fill(s.schedule)) for s in a.steps)
+    return RenderedAsked(fill(a.text), fill(a.goal), steps, tuple(dict.fromkeys(missing)))
 
 
 def _words(template: str, profile: UnitProfile, extra: Mapping[str, str]) -> str:
@@ -166,10 +223,11 @@ def _item(raw: dict[str, Any], file: str, *, year: int | None = None) -> WorkIte
     if bad_units:
         raise ConfigError(f"{where}: text_{bad_units[0]} names no known unit")
     facts = {f.key for f in fact_fields()}
-    words = set(UnitProfile.word_names()) | set(YEAR_WORDS)
+    words = set(UnitProfile.word_names()) | set(YEAR_WORDS) | set(ASSEMBLY_WORDS)
     for t in (text, *texts.values(), str(raw.get("schedule") or "")):
         _check_text(t, where, facts, words)
     when = _when(raw.get("when"), where)
+    asked = _asked(raw.get("asked"), where, facts, words)
     schedule = str(raw.get("schedule") or "").strip()
     if when is not None and not schedule:
         raise ConfigError(f"{where}: an item with 'when' needs a 'schedule' line")
@@ -197,7 +255,29 @@ def _item(raw: dict[str, Any], file: str, *, year: int | None = None) -> WorkIte
         kind=kind,
         year=year,
         excludes=tuple(str(x) for x in raw.get("excludes") or ()),
+        asked=asked,
+        family=str(raw.get("family") or ""),
     )
+
+
+def _asked(raw: Any, where: str, facts: set[str], words: set[str]) -> Asked | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not set(raw) <= {"text", "goal", "steps"}:
+        raise ConfigError(f"{where}: 'asked' takes text, goal and steps ({{month: M, schedule: …}}) only")
+    steps = []
+    for s in raw.get("steps") or ():
+        month = s.get("month") if isinstance(s, dict) else None
+        line = str(s.get("schedule") or "").strip() if isinstance(s, dict) else ""
+        if not isinstance(month, int) or not 1 <= month <= 12 or not line:
+            raise ConfigError(f"{where}: each of asked.steps needs month 1–12 and a schedule line")
+        steps.append(Step(month, line))
+    text, goal = str(raw.get("text") or "").strip(), str(raw.get("goal") or "").strip()
+    for t in (text, goal, *(s.schedule for s in steps)):
+        _check_text(t, where, facts, words)
+    if not (text or goal or steps):
+        raise ConfigError(f"{where}: 'asked' is empty; give text, goal or steps, or remove it")
+    return Asked(text=text, goal=goal, steps=tuple(steps))
 
 
 @functools.cache
@@ -211,11 +291,25 @@ def catalogue() -> tuple[WorkItem, ...]:
         if it.id in seen:
             raise ConfigError(f"{'years.yaml' if it.year else 'work_items.yaml'}: item id {it.id!r} is used twice")
         seen.add(it.id)
+    caps = families()
     for it in items:
         unknown = [x for x in it.excludes if x not in seen]
         if unknown:
             raise ConfigError(f"work_items.yaml: item {it.id} excludes the unknown item {unknown[0]!r}")
+        if it.family and it.family not in caps:
+            raise ConfigError(
+                f"work_items.yaml: item {it.id} names the unknown family {it.family!r}; add it to 'families'"
+            )
     return tuple(items)
+
+
+@functools.cache
+def families() -> dict[str, int]:
+    """Kinds of activity a plan holds only so many of (评选表彰: 2), from ``work_items.yaml``'s ``families``."""
+    raw = load_data("work_items.yaml").get("families") or {}
+    if not isinstance(raw, dict) or not all(isinstance(v, int) and v >= 1 for v in raw.values()):
+        raise ConfigError("work_items.yaml: 'families' maps a family name to the most items a plan holds (1 or more)")
+    return {str(k): int(v) for k, v in raw.items()}
 
 
 def items_for(unit: str, year: int, sections: Iterable[str] | None = None) -> list[WorkItem]:
@@ -229,11 +323,14 @@ def must_haves(unit: str, year: int) -> list[WorkItem]:
     return [it for it in items_for(unit, year) if it.tier_for(unit) == "must"]
 
 
+@functools.cache
+def _by_id() -> dict[str, WorkItem]:
+    return {it.id: it for it in catalogue()}
+
+
 def item_by_id(item_id: str) -> WorkItem:
-    for it in catalogue():
-        if it.id == item_id:
-            return it
-    raise KeyError(item_id)
+    """The catalogue or year item with this id (KeyError when there is none)."""
+    return _by_id()[item_id]
 
 
 def answers(item: WorkItem, ask: str) -> int:

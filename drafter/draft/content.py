@@ -15,13 +15,15 @@ import re
 
 from drafter.domain import catalogue
 from drafter.domain.asks import template_for
+from drafter.domain.assembly import assembly_words
 from drafter.domain.calendar import event_when
 from drafter.domain.request import DraftRequest
 from drafter.domain.sections import layout_of
-from drafter.models import Item, Outline, OutlineSection
+from drafter.models import Item, Milestone, Outline, OutlineSection
 from drafter.resources import load_data
 
 MAX_ITEMS = 6  # items a section (or a sub-section) holds at most beyond its must items
+ASK_OWNER = "工会主席"  # the brief's asks are the year's priorities: the chair leads them
 _TIER_ORDER = {"must": 0, "common": 1, "optional": 2}
 
 
@@ -36,22 +38,61 @@ def replaced_things(request: DraftRequest) -> list[str]:
     return out
 
 
-def ask_item(ask: str, section: str, request: DraftRequest) -> Item:
-    """The item for an ask no catalogue item answers: a concrete task with months and an owner."""
+def _ask_values(ask: str, request: DraftRequest) -> dict[str, str]:
     t, m = template_for(ask)
     obj = (m.groupdict().get("object") if m else None) or ask
     months = {f"m{i + 1}": str(month) for i, month in enumerate(t.months)}
-    values = {**request.unit.words, **months, "ask": ask, "object": obj}
+    return {**request.unit.words, **assembly_words(request.unit.id, request.facts), **months, "ask": ask, "object": obj}
+
+
+def ask_item(ask: str, section: str, request: DraftRequest) -> Item:
+    """The item for an ask no catalogue item answers: a concrete task with its milestones and an owner."""
+    t = template_for(ask)[0]
+    values = _ask_values(ask, request)
+    steps = [Milestone(month, line.format_map(_Missing(values))) for month, line in t.steps]
     return Item(
         text=t.text.format_map(_Missing(values)),
         origin="ask",
         section=section,
         tier="must",
-        months=[t.months[0]],
+        months=[s.month for s in steps] or [t.months[0]],
         schedule=t.schedule.format_map(_Missing(values)),
-        owner=request.unit.union,
+        owner=ASK_OWNER,
         ask=ask,
+        steps=steps,
     )
+
+
+def goal_items(request: DraftRequest) -> list[Item]:
+    """工作目标's line for each of the brief's asks: the goal of the catalogue item that answers it best
+    (its ``asked.goal``), else the goal of the ask's own template (``asks.yaml``); none when neither has one."""
+    out: list[Item] = []
+    fitting = catalogue.items_for(request.unit.id, request.year)
+    for ask in request.asks:
+        t = template_for(ask)[0]
+        goal = ""
+        if not (t.own or t.replaces):
+            scored = [(catalogue.answers(it, ask), -i, it) for i, it in enumerate(fitting) if it.asked]
+            best = max(scored, default=None, key=lambda x: (x[0], x[1]))
+            if best is not None and best[0] >= 2:
+                rendered = catalogue.render_asked(best[2], request.unit, request.year, request.facts)
+                goal = rendered.goal if rendered else ""
+        if not goal and t.goal:
+            goal = t.goal.format_map(_Missing(_ask_values(ask, request)))
+        if goal:
+            out.append(Item(text=goal, origin="ask", section="goals", tier="must", ask=ask))
+    return out
+
+
+def _deepen(item: Item, wi: catalogue.WorkItem, request: DraftRequest) -> None:
+    """An item that answers an ask: its ``asked`` text follows its own, its milestones join the schedule."""
+    rendered = catalogue.render_asked(wi, request.unit, request.year, request.facts)
+    if rendered is None:
+        return
+    if rendered.text:
+        item.text = item.text.rstrip() + rendered.text
+    item.steps = [Milestone(s.month, s.schedule) for s in rendered.steps]
+    item.unfilled = list(dict.fromkeys([*item.unfilled, *rendered.unfilled]))
 
 
 class _Missing(dict[str, str]):
@@ -147,14 +188,21 @@ def priority_template() -> str:
     return str(load_data("asks.yaml").get("priority") or "")
 
 
+@functools.cache
+def priority_excludes() -> frozenset[str]:
+    """保障措施 items the priority item already says (a second progress check), from asks.yaml."""
+    return frozenset(str(x) for x in load_data("asks.yaml").get("priority_excludes") or ())
+
+
 def priority_item(request: DraftRequest) -> Item | None:
     """The 保障措施 item that makes the brief's asks the year's priorities: one for all of them."""
     template = priority_template()
     if not template or not request.asks:
         return None
     asks = "、".join(f"“{request.unit.adapt(a)}”" for a in request.asks)
-    text = template.format_map(_Missing({**request.unit.words, "asks": asks}))
-    return Item(text=text, origin="ask", section="safeguards", tier="must", owner=request.unit.union)
+    words = {**request.unit.words, **assembly_words(request.unit.id, request.facts)}
+    text = template.format_map(_Missing({**words, "asks": asks}))
+    return Item(text=text, origin="ask", section="safeguards", tier="must", owner=ASK_OWNER)
 
 
 def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: int | None = None) -> list[Item]:
@@ -189,13 +237,18 @@ def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: i
         answered = next((a for a in section.asks if best[a] >= 2 and catalogue.answers(it, a) == best[a]), None)
         if answered is not None or it.tier_for(unit) in ("must", "common"):
             item.ask = answered
-            if answered is not None and not item.months:
-                schedule_ask_item(item)
+            if answered is not None:
+                _deepen(item, it, request)
+                if not item.months and not item.steps:
+                    schedule_ask_item(item)
             items.append(item)
     if section.id == "safeguards":
         first = priority_item(request)
         if first is not None:
-            items.insert(0, first)
+            dropped = priority_excludes()
+            items = [first, *(x for x in items if x.origin.split(":", 1)[-1] not in dropped)]
+    if section.id == "goals":
+        items[:0] = goal_items(request)
 
     def rank(x: Item) -> tuple[int, int, int]:
         asked = 0 if x.ask else 1
@@ -225,5 +278,30 @@ def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: i
 
 
 def plan_items(request: DraftRequest, outline: Outline) -> dict[str, list[Item]]:
-    """Planned items for every section of the outline, by section id (see the module docstring)."""
-    return {s.id: plan_section(s, request) for s in outline.sections}
+    """Planned items for every section of the outline, by section id (see the module docstring), with
+    each family of activity (评选表彰…) held to its number across the plan (``families`` in
+    work_items.yaml): an item beyond it is left out unless it is a must or answers an ask."""
+    planned = {s.id: plan_section(s, request) for s in outline.sections}
+    caps = catalogue.families()
+    count: dict[str, int] = {}
+    for sid, items in planned.items():
+        kept = []
+        for it in items:
+            family = _family(it)
+            if family and it.ask is None and it.tier != "must" and count.get(family, 0) >= caps[family]:
+                continue
+            if family:
+                count[family] = count.get(family, 0) + 1
+            kept.append(it)
+        planned[sid] = kept
+    return planned
+
+
+def _family(item: Item) -> str:
+    kind, _, iid = item.origin.partition(":")
+    if kind not in ("catalogue", "year"):
+        return ""
+    try:
+        return catalogue.item_by_id(iid).family
+    except KeyError:
+        return ""

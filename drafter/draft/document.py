@@ -73,7 +73,8 @@ class ScheduleEntry:
 
 
 def _event_entry(e: CalendarEvent) -> ScheduleEntry:
-    return ScheduleEntry(e.month, e.line(), e.date.day if e.date and e.show_date else 40)
+    line = f"{e.line()}（{e.owner}牵头）" if e.owner else e.line()
+    return ScheduleEntry(e.month, line, e.date.day if e.date and e.show_date else 40)
 
 
 # the date an item opens with (于9月上旬，/ 3月8日前后 / 7—8月间), dropped from its schedule line
@@ -108,10 +109,15 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
     claimed: set[str] = set()
     by_name = {e.name: e for e in request.events}
     for it in items:
+        lead = f"{it.owner}牵头" if it.owner and it.owner != request.unit.union else ""
+        if it.steps:  # an item with milestones: each in its month, with its own line
+            for step in it.steps:
+                line = step.line.rstrip("。；")
+                entries.append(ScheduleEntry(step.month, f"{line}（{lead}）" if lead else line, 40))
+            continue
         if not it.months or not it.schedule:
             continue
         line = it.schedule.rstrip("。；")
-        lead = f"{it.owner}牵头" if it.owner and it.owner != request.unit.union else ""
         if it.event:
             claimed.add(it.event)
             e = by_name.get(it.event)

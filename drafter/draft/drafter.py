@@ -30,7 +30,7 @@ from drafter.draft import compose, document
 from drafter.draft.answer import parse_section_markdown
 from drafter.draft.assemble import preamble
 from drafter.draft.base import Writer
-from drafter.draft.content import plan_items, plan_section
+from drafter.draft.content import plan_items
 from drafter.draft.draft import Draft
 from drafter.draft.outline import outline_for
 from drafter.draft.outline_file import load_outline
@@ -274,7 +274,7 @@ class Drafter:
             fresh = self._document_section(section, request)
         else:
             writer = self.writer
-            planned = {section.id: plan_section(section, request)}
+            planned = {section.id: plan_items(request, draft.outline).get(section.id, [])}
             wanted = writer.needs_passages(len(planned[section.id])) and sections.retrieves(section.id)
             retriever = self._get_retriever() if wanted else None
             passages = {section.id: compose.gather_passages(retriever, section, request)} if wanted else {}

@@ -24,14 +24,12 @@ MIN_OWN_ITEMS = 2  # below this many planned items a section borrows from the co
 
 
 def opening(request: SectionRequest) -> str:
-    """The section's goal as one sentence, and the asks it carries."""
-    section = request.section
-    goal = (section.goal or "").strip().rstrip("。")
-    asks = [a.strip().rstrip("。") for a in section.asks if a.strip()]
-    lead = f"{request.request.year}年重点做好{'、'.join(asks)}相关工作。" if asks else ""
-    if goal.endswith("："):  # a goal that introduces the items (以下目标：) comes last
-        return lead + goal
-    return (f"{goal}。" if goal else "") + lead
+    """The section's goal as one sentence. The brief's asks are not echoed here: their items (first in
+    the section, deepened, with milestones) and their lines in 工作目标 and the schedule carry them."""
+    goal = (request.section.goal or "").strip().rstrip("。")
+    if not goal or goal.endswith("："):  # a goal that introduces the items (以下目标：) keeps its colon
+        return goal
+    return f"{goal}。"
 
 
 def place(items: list[Item], section: OutlineSection) -> tuple[list[Item], list[SubSection]]:
