@@ -113,9 +113,11 @@ def test_each_ask_becomes_an_activity_in_a_section_and_in_the_schedule(drafter, 
 
 def test_a_build_ask_replaces_what_presupposes_the_thing(drafter):
     d = drafter.write("kindergarten", 2024, brief="今年重点：筹建职工之家")
-    texts = [it.text for it in all_items(d) if it.section != "safeguards"]
+    texts = [it.text for it in all_items(d) if it.section not in ("safeguards", "goals")]
     home = [t for t in texts if "教职工之家" in t]
     assert len(home) == 1 and "6月前完成建设" in home[0]
+    goals = [it.text for it in all_items(d) if it.section == "goals" and "教职工之家" in it.text]
+    assert goals == ["6月前建成教职工之家并投入使用，年底使用者评议满意率达到90%以上。"]
     assert not any("模范教职工之家" in t for t in texts)
 
 

@@ -151,6 +151,12 @@ def subsection_section(title: str) -> str | None:
     return assign_ask(title, ids)
 
 
+def preamble_phrasing() -> dict[str, str]:
+    """The templates of the plan's opening paragraph (``preamble`` in outline.yaml)."""
+    spec = _phrasing().get("preamble") or {}
+    return {k: str(v) for k, v in spec.items()}
+
+
 def new_section_phrasing() -> dict[str, str]:
     """Title and goal templates for a section added for an ask that fits no section ({ask})."""
     spec = _phrasing().get("new_section") or {}

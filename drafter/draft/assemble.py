@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from drafter.domain import sections
 from drafter.domain.numerals import to_chinese
 from drafter.domain.request import DraftRequest
 
@@ -20,24 +21,20 @@ if TYPE_CHECKING:  # pragma: no cover
 def preamble(request: DraftRequest) -> str:
     """The short opening paragraph: the year's standing, last year's results (from the facts), the aim,
     and the brief's priorities."""
-    era, profile = request.era, request.unit
-    parts = []
-    ys = era.year_sentence()
-    if ys:
-        parts.append(f"{ys}。")
+    profile = request.unit
+    t = sections.preamble_phrasing()
+    ys = request.era.year_sentence()
     results = [x.strip("。 ") for x in re.split(r"[；;\n]", request.facts.get("上年主要成绩") or "") if x.strip("。 ")]
-    if results:
-        parts.append(f"{request.year - 1}年，{profile.union}" + "；".join(results) + "。")
-    spirit = era.party_spirit or "党中央决策部署"
-    union = f"，认真落实{era.union_congress}精神" if era.union_congress else ""
-    parts.append(
-        f"为深入贯彻{spirit}{union}，充分发挥工会组织的桥梁纽带作用，团结动员全体{profile.staff}立足岗位、"
-        f"建功立业，结合{profile.we}实际，特制定{request.year}年工会工作计划。"
+    asks = "、".join(profile.adapt(a) for a in request.asks)
+    return profile.fill(
+        t["text"],
+        year=request.year,
+        year_sentence=t["year_sentence"].format(sentence=ys) if ys else "",
+        results=t["results"].format(last_year=request.year - 1, union=profile.union, results="；".join(results))
+        if results
+        else "",
+        priorities=t["priorities"].format(asks=asks) if asks else "",
     )
-    if request.asks:
-        asks = "、".join(profile.adapt(a) for a in request.asks)
-        parts.append(f"本年度工会工作的重点是：{asks}。")
-    return "".join(parts)
 
 
 def render(draft: Draft, *, markup: str = "md") -> str:

@@ -71,14 +71,16 @@ def goal_items(request: DraftRequest) -> list[Item]:
     for ask in request.asks:
         t = template_for(ask)[0]
         goal = ""
+        answered = False
         if not (t.own or t.replaces):
-            scored = [(catalogue.answers(it, ask), -i, it) for i, it in enumerate(fitting) if it.asked]
+            scored = [(catalogue.answers(it, ask), -i, it) for i, it in enumerate(fitting)]
             best = max(scored, default=None, key=lambda x: (x[0], x[1]))
             if best is not None and best[0] >= 2:
+                answered = True  # the catalogue's item answers it: its goal, or none
                 rendered = catalogue.render_asked(best[2], request.unit, request.year, request.facts)
                 goal = rendered.goal if rendered else ""
-        if not goal and t.goal:
-            goal = t.goal.format_map(_Missing(_ask_values(ask, request)))
+        if not answered and t.goal:
+            goal = t.goal.format_map(_Missing(_ask_values(request.unit.adapt(ask), request)))
         if goal:
             out.append(Item(text=goal, origin="ask", section="goals", tier="must", ask=ask))
     return out

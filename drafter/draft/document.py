@@ -22,6 +22,8 @@ from drafter.draft import text as tx
 from drafter.models import Item, SectionDraft
 
 DUPLICATE = 0.5
+UNDATED = 0  # the schedule's "month" of items whose date the chair is still to fill in
+UNDATED_LABEL = "时间待定"
 
 
 def punctuate(text: str) -> str:
@@ -126,9 +128,11 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
             note = "，".join(x for x in (when, lead) if x)
             entries.append(ScheduleEntry(month, f"{line}（{note}）" if note else line, date.day if date else 40))
             continue
-        note = "，".join(x for x in ("时间待定" if it.tentative else "", lead) if x)
+        if it.tentative:  # its month waits for a fact (the congress's date): listed apart, not under a month
+            entries.append(ScheduleEntry(UNDATED, f"{line}（{lead}）" if lead else line, 40))
+            continue
         for m in it.months:
-            entries.append(ScheduleEntry(m, f"{line}（{note}）" if note else line, 40))
+            entries.append(ScheduleEntry(m, f"{line}（{lead}）" if lead else line, 40))
     seen_by_month: dict[int, list[set[str]]] = {}
     for en in entries:
         seen_by_month.setdefault(en.month, []).append(tx.bigrams(en.text))
@@ -151,14 +155,15 @@ def build_schedule(request: DraftRequest, title: str, items: list[Item]) -> Sect
         if not any(tx.similar(en.text, x.text) >= 0.6 for x in lines):
             lines.append(en)
     out = []
-    for month in sorted(by_month):
+    for month in sorted(by_month, key=lambda m: m if m != UNDATED else 13):
         entries = sorted(by_month[month], key=lambda x: x.order)
+        label = UNDATED_LABEL if month == UNDATED else f"{month}月"
         out.append(
             Item(
-                text=f"{month}月：" + "；".join(x.text for x in entries) + "。",
+                text=f"{label}：" + "；".join(x.text for x in entries) + "。",
                 origin="schedule",
                 section="schedule",
-                months=[month],
+                months=[month] if month != UNDATED else [],
             )
         )
     return SectionDraft(id="schedule", title=title, items=out, writer="document", layout="months")

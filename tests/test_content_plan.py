@@ -1,0 +1,154 @@
+"""How planned items answer the brief: an asked item done in depth (its text, goal and milestones), a
+family of activity held to its number across the plan, the assembly named by the union's size, a
+date the chair is still to give listed apart in the schedule, and an opening that does not repeat
+the guiding thought. A small catalogue of its own keeps these tests off the shipped wording."""
+
+from __future__ import annotations
+
+import pytest
+
+from drafter.domain import catalogue as cat
+from drafter.domain.assembly import assembly_words
+from drafter.domain.catalogue import Asked, Step, When, WorkItem
+from drafter.domain.facts import Facts
+from drafter.domain.request import build_request
+from drafter.draft import content
+from drafter.draft.assemble import preamble
+from drafter.draft.document import build_schedule
+from drafter.draft.outline import outline_for
+from drafter.errors import ConfigError
+from drafter.models import Item
+
+CARE = WorkItem(
+    id="t_psych",
+    section="worker_care",
+    text="全年举办不少于2次心理健康讲座。",
+    tier="common",
+    asks=("心理健康",),
+    asked=Asked(
+        text="3月完成1次{staff}心理状况问卷调查，9月开展1次团体辅导。",
+        goal="{staff}心理健康讲座参与率达到80%以上。",
+        steps=(Step(3, "开展心理状况问卷调查"), Step(9, "开展心理团体辅导")),
+    ),
+)
+OTHER = WorkItem(id="t_visit", section="worker_care", text="春节前走访慰问困难{staff}。", tier="must", asks=("走访",))
+AWARDS = [
+    WorkItem(id=f"t_award{i}", section=s, text=f"年底评选表彰第{i}类先进。", tier="common", family="评选表彰")
+    for i, s in enumerate(["skills_competition", "culture_sports", "worker_care"], 1)
+]
+CONGRESS = WorkItem(
+    id="t_congress",
+    section="democratic_management",
+    text="于{代表大会召开时间}召开{staff_assembly}。",
+    tier="must",
+    when=When(months=(3,), fact="代表大会召开时间"),
+    schedule="召开{staff_assembly}",
+    owner="工会委员会",
+)
+
+
+@pytest.fixture
+def small_catalogue(monkeypatch):
+    items = (CARE, OTHER, *AWARDS, CONGRESS)
+    monkeypatch.setattr(cat, "catalogue", lambda: items)
+    monkeypatch.setattr(cat, "_by_id", lambda: {it.id: it for it in items})
+    monkeypatch.setattr(cat, "families", lambda: {"评选表彰": 2})
+    return items
+
+
+def _plan(unit="kindergarten", brief="", facts=None):
+    req = build_request(unit, 2025, brief=brief, facts=facts)
+    return req, content.plan_items(req, outline_for(req))
+
+
+def test_an_asked_item_is_done_in_depth_and_the_same_item_unasked_is_not(small_catalogue):
+    req, asked = _plan(brief="今年重点：教职工心理健康")
+    care = next(it for it in asked["worker_care"] if it.origin == "catalogue:t_psych")
+    assert care.ask and care.text.startswith("全年举办不少于2次心理健康讲座。3月完成1次教职工心理状况问卷调查")
+    assert [(s.month, s.line) for s in care.steps] == [(3, "开展心理状况问卷调查"), (9, "开展心理团体辅导")]
+    assert [it.text for it in asked["goals"] if it.ask] == ["教职工心理健康讲座参与率达到80%以上。"]
+    schedule = build_schedule(req, "具体活动安排", [it for items in asked.values() for it in items])
+    lines = [it.text for it in schedule.items]
+    assert any(t.startswith("3月：") and "开展心理状况问卷调查" in t for t in lines)
+    assert any(t.startswith("9月：") and "开展心理团体辅导" in t for t in lines)
+    _, plain = _plan()
+    same = next(it for it in plain["worker_care"] if it.origin == "catalogue:t_psych")
+    assert same.text == "全年举办不少于2次心理健康讲座。" and not same.steps and not same.ask
+    assert not any(it.ask for it in plain["goals"])
+
+
+def test_an_ask_no_item_answers_gets_its_own_item_with_milestones_and_a_goal(small_catalogue):
+    _, planned = _plan(brief="今年重点：筹建职工之家")
+    own = [it for items in planned.values() for it in items if it.origin == "ask" and it.steps]
+    assert own and [s.month for s in own[0].steps] == [3, 6, 11]
+    assert any("教职工之家" in it.text for it in planned["goals"])  # in the unit's words
+
+
+def test_a_family_of_activity_is_held_to_its_number_across_sections(small_catalogue):
+    _, planned = _plan("enterprise")
+    awards = [it for items in planned.values() for it in items if it.origin.startswith("catalogue:t_award")]
+    assert len(awards) == 2
+
+
+def test_the_assembly_is_named_by_the_unions_size():
+    assert assembly_words("kindergarten", Facts({"职工人数": "58", "会员人数": "52"})) == {
+        "members_assembly": "会员大会",
+        "staff_assembly": "教职工大会",
+    }
+    assert assembly_words("hospital", Facts({"职工人数": "1860", "会员人数": "1702"})) == {
+        "members_assembly": "会员代表大会",
+        "staff_assembly": "职工代表大会",
+    }
+    assert assembly_words("hospital", None)["staff_assembly"] == "职工（代表）大会"  # unknown: the chair strikes one
+
+
+def test_a_date_still_to_be_given_is_listed_apart_not_under_a_month(small_catalogue):
+    req, planned = _plan()
+    items = [it for its in planned.values() for it in its]
+    sched = [it.text for it in build_schedule(req, "具体活动安排", items).items]
+    assert sched[-1] == "时间待定：召开教职工（代表）大会（工会委员会牵头）。"
+    assert not any(t.startswith("3月：") and "大会" in t for t in sched)
+    req, planned = _plan(facts={"代表大会召开时间": "4月", "职工人数": "58"})
+    sched = [it.text for it in build_schedule(req, "x", [it for its in planned.values() for it in its]).items]
+    assert "4月：召开教职工大会（工会委员会牵头）。" in sched and not any(t.startswith("时间待定") for t in sched)
+
+
+def test_the_opening_does_not_repeat_the_guiding_thought():
+    req = build_request(
+        "hospital", 2026, brief="今年重点：加强医务人员暴力伤医防范", facts={"上年主要成绩": ["获评市级模范职工之家"]}
+    )
+    text = preamble(req)
+    assert text.startswith("2026年是“十五五”规划开局之年。2025年，院工会获评市级模范职工之家。")
+    assert text.endswith("本年度工会工作的重点是：加强医务人员暴力伤医防范。")
+    guiding = req.guiding_thought
+    assert "二十大" in guiding and "二十大" not in text and "建功立业" not in text
+
+
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        ({"asked": {"txt": "x"}}, "asked"),
+        ({"asked": {"steps": [{"month": 13, "schedule": "x"}]}}, "month 1–12"),
+        ({"asked": {}}, "empty"),
+        ({"family": "无此类"}, "unknown family"),
+    ],
+)
+def test_a_broken_asked_or_family_names_the_item(monkeypatch, raw, words):
+    item = {"id": "t_bad", "section": "worker_care", "text": "开展活动。", **raw}
+    monkeypatch.setattr(cat, "load_data", lambda name: {"items": [item]} if name == "work_items.yaml" else {})
+    cat.catalogue.cache_clear()
+    cat.families.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match=words):
+            cat.catalogue()
+    finally:
+        cat.catalogue.cache_clear()
+        cat.families.cache_clear()
+        cat._by_id.cache_clear()
+
+
+def test_items_keep_their_steps_through_json():
+    from drafter.models import Milestone
+
+    it = Item(text="x", steps=[Milestone(3, "定方案")])
+    assert Item.from_dict(it.to_dict()) == it
