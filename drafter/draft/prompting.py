@@ -33,7 +33,7 @@ from drafter.domain.era import Era, stale_terms
 from drafter.domain.kinds import KIND_NAMES
 from drafter.domain.numerals import to_chinese
 from drafter.domain.request import DraftRequest
-from drafter.domain.units import UnitProfile, unit_name
+from drafter.domain.units import UnitProfile, mentionable, unit_name
 from drafter.draft.base import SectionRequest
 from drafter.errors import ConfigError
 from drafter.models import Item, Outline, OutlineSection, Passage
@@ -310,7 +310,8 @@ def forbidden_text(request: DraftRequest, own: str = "") -> str:
     the deliverables the prompt asks for) is left out, so the prompt never forbids what it asks.
     """
     used = "\n".join([request.brief, *request.asks, request.unit_name, *request.facts.to_dict().values(), own])
-    words = [w for w in dict.fromkeys(request.unit.forbidden) if len(w) >= 2 and w not in used]
+    allowed = mentionable()  # words any plan may mention in passing (医院 for a check-up): the scorer allows them
+    words = [w for w in dict.fromkeys(request.unit.forbidden) if len(w) >= 2 and w not in used and w not in allowed]
     return "、".join(words) or "无"
 
 
