@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "Drafter": "drafter.draft.drafter",
     "list_units": "drafter.domain.units",
     "plan_outline": "drafter.draft.outline",
+    "revise": "drafter.revision",
     # evaluate
     "score": "drafter.evaluate.score",
     "run_eval": "drafter.evaluate.suite",

@@ -39,7 +39,7 @@ from drafter.errors import InputError
 from drafter.models import Item, Outline, OutlineSection, SectionDraft
 
 if TYPE_CHECKING:  # pragma: no cover
-    from drafter.revise.result import RevisedPlan
+    from drafter.revision.result import RevisedPlan
 
 log = logging.getLogger(__name__)
 
@@ -435,10 +435,10 @@ class Drafter:
         The union's own sections, activities, names and figures are kept; years, the era's wording and
         lunar dates are updated; one-off events, figures and stale phrasing are flagged 【待核：…】; the
         brief's asks and the unit's missing must-haves are added. With a model configured, each section is
-        rewritten by the model from last year's section, then checked again (``drafter.revise``).
+        rewritten by the model from last year's section, then checked again (``drafter.revision``).
         """
 
-        from drafter.revise.revision import arevise  # the revise layer builds on this one
+        from drafter.revision.revision import arevise  # the revise layer builds on this one
 
         writer = self.writer if self.provider != "offline" else None
         return await arevise(

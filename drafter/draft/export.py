@@ -135,6 +135,7 @@ def _paragraph(
     center: bool = False,
     indent: bool = True,
     style: str | None = None,
+    highlight: bool = False,
 ):
     p = doc.add_paragraph(style=style)
     _format(
@@ -143,8 +144,39 @@ def _paragraph(
     if style in ("Heading 1", "Heading 2"):
         p.paragraph_format.keep_with_next = True
     if text:
-        _set_font(p.add_run(text), font, size, bold)
+        _add_runs(p, text, font, size, bold=bold, highlight=highlight)
     return p
+
+
+#: ``drafter revise --mark-changes``: 【新增】 text (to the line's end or the next 【新增】), the new value of
+#: 【已更新：旧→新】, 【待核：…】
+_MARK = re.compile(
+    r"【新增】(?P<added>(?:(?!【新增】).)*)|【已更新：[^】→]*→(?P<new>[^】]*)】|(?P<check>【待核：[^】]*】)"
+)
+_HIGHLIGHT = {"added": "BRIGHT_GREEN", "new": "YELLOW", "check": "TURQUOISE"}
+
+
+def _add_runs(p, text: str, font: str, size: float, *, bold: bool = False, highlight: bool = False) -> None:
+    """The text as runs; with ``highlight``, a revision's marks become highlighted runs (the mark words dropped,
+    except the 【待核：…】 notes, which the chair must see)."""
+    if not highlight:
+        _set_font(p.add_run(text), font, size, bold)
+        return
+    from docx.enum.text import WD_COLOR_INDEX
+
+    pos = 0
+    for m in _MARK.finditer(text):
+        if m.start() > pos:
+            _set_font(p.add_run(text[pos : m.start()]), font, size, bold)
+        kind = next(k for k in _HIGHLIGHT if m.group(k) is not None)
+        part = m.group(kind)
+        if part:
+            run = p.add_run(part)
+            _set_font(run, font, size, bold)
+            run.font.highlight_color = getattr(WD_COLOR_INDEX, _HIGHLIGHT[kind])
+        pos = m.end()
+    if pos < len(text):
+        _set_font(p.add_run(text[pos:]), font, size, bold)
 
 
 def _page_number_footer(section) -> None:
@@ -197,11 +229,13 @@ def _clean_properties(doc, title: str, lang: str) -> None:
             del pkg_rels[rid]  # the template's preview image, not this document
 
 
-def build_docx(markdown: str, script: str | None = None, closing: list[str] | None = None):
+def build_docx(markdown: str, script: str | None = None, closing: list[str] | None = None, *, highlight: bool = False):
     """A python-docx Document of a plan's Markdown (as rendered by drafter.draft.assemble).
 
     ``script`` (simplified/traditional) picks the faces and language; detected from the text when None.
     ``closing``: the 落款 lines that end the Markdown, set right-aligned under the body.
+    ``highlight``: the Markdown carries a revision's marks (``drafter revise --mark-changes``): added text is
+    highlighted green, updated words yellow (their new value), 【待核：…】 notes turquoise.
     """
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -225,13 +259,16 @@ def build_docx(markdown: str, script: str | None = None, closing: list[str] | No
     body, sign = (lines[: -len(tail)], lines[-len(tail) :]) if tail and lines[-len(tail) :] == tail else (lines, [])
     for line in body:
         if line.startswith("# "):
-            title = title or line[2:].strip()
-            p = _paragraph(doc, line[2:].strip(), title_f, 22, center=True, style="Title")
+            shown = line[2:].strip()
+            if highlight:
+                shown = _MARK.sub(lambda m: m.group("added") or m.group("new") or m.group("check") or "", shown)
+            title = title or shown
+            p = _paragraph(doc, line[2:].strip(), title_f, 22, center=True, style="Title", highlight=highlight)
             p.paragraph_format.space_after = Pt(28)  # one blank line under the title
         elif line.startswith("## "):
-            _paragraph(doc, line[3:].strip(), h1_f, 16, style="Heading 1")
+            _paragraph(doc, line[3:].strip(), h1_f, 16, style="Heading 1", highlight=highlight)
         elif line.startswith("### "):
-            _paragraph(doc, line[4:].strip(), h2_f, 16, style="Heading 2")
+            _paragraph(doc, line[4:].strip(), h2_f, 16, style="Heading 2", highlight=highlight)
         else:
             text = line[2:].strip() if line.startswith("- ") else line.strip()
             m = _ITEM.match(text)
@@ -242,12 +279,12 @@ def build_docx(markdown: str, script: str | None = None, closing: list[str] | No
                 # Schedule lines: the month label bold, the arrangements after it.
                 p = _paragraph(doc, "", body_f, 16)
                 _set_font(p.add_run(month.group(1)), body_f, 16, bold=True)
-                _set_font(p.add_run(month.group(2)), body_f, 16)
+                _add_runs(p, month.group(2), body_f, 16, highlight=highlight)
             else:
-                _paragraph(doc, text, body_f, 16)
+                _paragraph(doc, text, body_f, 16, highlight=highlight)
     for k, line in enumerate(sign):
         # The 落款: the union's name and the date, right-aligned under the body.
-        p = _paragraph(doc, line, body_f, 16, indent=False)
+        p = _paragraph(doc, line, body_f, 16, indent=False, highlight=highlight)
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.right_indent = Pt(32)
         if k == 0:
@@ -256,8 +293,10 @@ def build_docx(markdown: str, script: str | None = None, closing: list[str] | No
     return doc
 
 
-def docx_bytes(markdown: str, script: str | None = None, closing: list[str] | None = None) -> bytes:
-    """The .docx file of a plan's Markdown, as bytes (for atomic writes)."""
+def docx_bytes(
+    markdown: str, script: str | None = None, closing: list[str] | None = None, *, highlight: bool = False
+) -> bytes:
+    """The .docx file of a plan's Markdown, as bytes (for atomic writes); ``highlight``: see :func:`build_docx`."""
     buf = io.BytesIO()
-    build_docx(markdown, script, closing).save(buf)
+    build_docx(markdown, script, closing, highlight=highlight).save(buf)
     return buf.getvalue()
