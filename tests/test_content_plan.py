@@ -32,6 +32,22 @@ CARE = WorkItem(
     ),
 )
 OTHER = WorkItem(id="t_visit", section="worker_care", text="春节前走访慰问困难{staff}。", tier="must", asks=("走访",))
+NURSES = WorkItem(
+    id="t_nurses",
+    section="culture_sports",
+    text="护士节召开表彰大会。",
+    tier="common",
+    when=When(event="国际护士节"),
+    schedule="召开护士节表彰大会",
+    asks=("护士节",),
+    asked=Asked(
+        text="4月举办护理技能竞赛，5月开展家属开放日。", steps=(Step(4, "举办护理技能竞赛"), Step(5, "开展家属开放日"))
+    ),
+)
+TALK = WorkItem(id="t_talk", section="political_guidance", text="五一前后举办劳模事迹分享会。", tier="common")
+TALK_AGAIN = WorkItem(
+    id="t_talk2", section="culture_sports", text="组织学习劳模事迹。", tier="common", excludes=("t_talk",)
+)
 AWARDS = [
     WorkItem(id=f"t_award{i}", section=s, text=f"年底评选表彰第{i}类先进。", tier="common", family="评选表彰")
     for i, s in enumerate(["skills_competition", "culture_sports", "worker_care"], 1)
@@ -49,7 +65,7 @@ CONGRESS = WorkItem(
 
 @pytest.fixture
 def small_catalogue(monkeypatch):
-    items = (CARE, OTHER, *AWARDS, CONGRESS)
+    items = (CARE, OTHER, *AWARDS, CONGRESS, NURSES, TALK, TALK_AGAIN)
     monkeypatch.setattr(cat, "catalogue", lambda: items)
     monkeypatch.setattr(cat, "_by_id", lambda: {it.id: it for it in items})
     monkeypatch.setattr(cat, "families", lambda: {"评选表彰": 2})
@@ -152,3 +168,25 @@ def test_items_keep_their_steps_through_json():
 
     it = Item(text="x", steps=[Milestone(3, "定方案")])
     assert Item.from_dict(it.to_dict()) == it
+
+
+def test_a_step_in_the_month_of_the_items_own_line_joins_it_with_its_date(small_catalogue):
+    req, planned = _plan("hospital", brief="今年重点：办好护士节系列活动")
+    sched = [it.text for it in build_schedule(req, "x", [it for its in planned.values() for it in its]).items]
+    may = next(t for t in sched if t.startswith("5月："))
+    assert "召开护士节表彰大会，开展家属开放日（5月12日" in may
+    assert any(t.startswith("4月：") and "举办护理技能竞赛" in t for t in sched)
+
+
+def test_excludes_hold_across_sections(small_catalogue):
+    _, planned = _plan("hospital")
+    ids = [it.origin for items in planned.values() for it in items]
+    assert "catalogue:t_talk" in ids and "catalogue:t_talk2" not in ids
+
+
+def test_the_level_of_the_model_home_to_strive_for_is_read_from_last_years_results():
+    req = build_request("hospital", 2026, facts={"上年主要成绩": ["护理竞赛320人", "获评区级模范职工之家"]})
+    assert req.facts.get("争创模范之家级别") == "市级"
+    given = build_request("hospital", 2026, facts={"上年主要成绩": "获评区级模范职工之家", "争创模范之家级别": "省级"})
+    assert given.facts.get("争创模范之家级别") == "省级"
+    assert build_request("hospital", 2026).facts.get("争创模范之家级别") is None

@@ -119,6 +119,33 @@ def check_facts(values: Mapping[str, Any] | None, unit: str | None = None) -> Fa
     return Facts(out)
 
 
+@functools.cache
+def _derivations() -> tuple[tuple[str, str, re.Pattern[str], dict[str, str]], ...]:
+    raw = load_data("facts.yaml").get("derived") or {}
+    return tuple(
+        (
+            str(key),
+            str(d["from"]),
+            re.compile(str(d["pattern"])),
+            {str(k): str(v) for k, v in (d.get("map") or {}).items()},
+        )
+        for key, d in raw.items()
+    )
+
+
+def derive_facts(facts: Facts) -> Facts:
+    """The facts with those read from other facts (``derived`` in facts.yaml) added where not given:
+    获评区级模范职工之家 in 上年主要成绩 → 争创模范之家级别: 市级."""
+    values = dict(facts.values)
+    for key, source, pattern, mapping in _derivations():
+        if values.get(key) or not values.get(source):
+            continue
+        m = pattern.search(values[source])
+        if m and m.group(1) in mapping:
+            values[key] = mapping[m.group(1)]
+    return Facts(values) if values != dict(facts.values) else facts
+
+
 def load_facts(path: str | Path, unit: str | None = None) -> Facts:
     """Read a facts file written from ``drafter facts`` (UTF-8 YAML; no aliases, at most 64 kB)."""
     what = "facts file"

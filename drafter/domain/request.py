@@ -17,7 +17,7 @@ from typing import Any
 from drafter.domain.brief import clean_brief, parse_asks
 from drafter.domain.calendar import CalendarEvent, year_events
 from drafter.domain.era import Era, check_year, era_for
-from drafter.domain.facts import Facts, check_facts, load_facts
+from drafter.domain.facts import Facts, check_facts, derive_facts, load_facts
 from drafter.domain.script import SCRIPTS
 from drafter.domain.units import UnitProfile, load_profile
 from drafter.errors import InputError
@@ -108,6 +108,7 @@ def build_request(
         resolved = load_facts(facts, profile.id)
     else:
         resolved = check_facts(facts, profile.id)
+    resolved = derive_facts(resolved)
     priorities = resolved.get("本年重点")
     if priorities and asks is None:
         # the facts' 本年重点 are asks too: brief and facts say the year's priorities together

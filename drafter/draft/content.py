@@ -56,7 +56,7 @@ def ask_item(ask: str, section: str, request: DraftRequest) -> Item:
         section=section,
         tier="must",
         months=[s.month for s in steps] or [t.months[0]],
-        schedule=t.schedule.format_map(_Missing(values)),
+        schedule="" if steps else t.schedule.format_map(_Missing(values)),
         owner=ASK_OWNER,
         ask=ask,
         steps=steps,
@@ -73,11 +73,14 @@ def goal_items(request: DraftRequest) -> list[Item]:
         goal = ""
         answered = False
         if not (t.own or t.replaces):
-            scored = [(catalogue.answers(it, ask), -i, it) for i, it in enumerate(fitting)]
-            best = max(scored, default=None, key=lambda x: (x[0], x[1]))
+            # the item that answers it best; of equals, one that has a goal to give
+            scored = [
+                (catalogue.answers(it, ask), bool(it.asked and it.asked.goal), -i, it) for i, it in enumerate(fitting)
+            ]
+            best = max(scored, default=None, key=lambda x: (x[0], x[1], x[2]))
             if best is not None and best[0] >= 2:
                 answered = True  # the catalogue's item answers it: its goal, or none
-                rendered = catalogue.render_asked(best[2], request.unit, request.year, request.facts)
+                rendered = catalogue.render_asked(best[3], request.unit, request.year, request.facts)
                 goal = rendered.goal if rendered else ""
         if not answered and t.goal:
             goal = t.goal.format_map(_Missing(_ask_values(request.unit.adapt(ask), request)))
@@ -94,6 +97,8 @@ def _deepen(item: Item, wi: catalogue.WorkItem, request: DraftRequest) -> None:
     if rendered.text:
         item.text = item.text.rstrip() + rendered.text
     item.steps = [Milestone(s.month, s.schedule) for s in rendered.steps]
+    if not item.months and item.steps:
+        item.months = list(dict.fromkeys(s.month for s in item.steps))
     item.unfilled = list(dict.fromkeys([*item.unfilled, *rendered.unfilled]))
 
 
@@ -286,22 +291,43 @@ def plan_items(request: DraftRequest, outline: Outline) -> dict[str, list[Item]]
     planned = {s.id: plan_section(s, request) for s in outline.sections}
     caps = catalogue.families()
     count: dict[str, int] = {}
+    chosen: set[str] = set()  # catalogue ids kept so far, in plan order
     for sid, items in planned.items():
         kept = []
         for it in items:
+            iid = _catalogue_id(it)
+            required = it.ask is not None or it.tier == "must"
+            if iid and not required and _excluded(iid, chosen):
+                continue  # says what an earlier section's item says (``excludes``, across the plan)
             family = _family(it)
             if family and it.ask is None and it.tier != "must" and count.get(family, 0) >= caps[family]:
                 continue
             if family:
                 count[family] = count.get(family, 0) + 1
+            if iid:
+                chosen.add(iid)
             kept.append(it)
         planned[sid] = kept
     return planned
 
 
-def _family(item: Item) -> str:
+def _catalogue_id(item: Item) -> str:
     kind, _, iid = item.origin.partition(":")
-    if kind not in ("catalogue", "year"):
+    return iid if kind in ("catalogue", "year") else ""
+
+
+def _excluded(iid: str, chosen: set[str]) -> bool:
+    """Whether a catalogue item and one already chosen exclude each other (either side may say so)."""
+    try:
+        mine = set(catalogue.item_by_id(iid).excludes)
+    except KeyError:
+        return False
+    return bool(mine & chosen) or any(iid in catalogue.item_by_id(c).excludes for c in chosen)
+
+
+def _family(item: Item) -> str:
+    iid = _catalogue_id(item)
+    if not iid:
         return ""
     try:
         return catalogue.item_by_id(iid).family

@@ -22,6 +22,7 @@ from drafter.draft import text as tx
 from drafter.models import Item, SectionDraft
 
 DUPLICATE = 0.5
+SAME_STEP = 0.5  # a milestone whose bigrams are this much inside the item's own schedule line says it again
 UNDATED = 0  # the schedule's "month" of items whose date the chair is still to fill in
 UNDATED_LABEL = "时间待定"
 
@@ -112,27 +113,41 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
     by_name = {e.name: e for e in request.events}
     for it in items:
         lead = f"{it.owner}牵头" if it.owner and it.owner != request.unit.union else ""
-        if it.steps:  # an item with milestones: each in its month, with its own line
-            for step in it.steps:
+        own_months = ([event_when(it.event, request.year)[0]] if it.event else it.months) if it.schedule else []
+        # milestones (an asked item's steps): each in its month; one in a month the item's own line holds
+        # joins that line (护士节表彰大会，开展家属开放日（5月12日）)
+        joined: dict[int, list[str]] = {}
+        for step in it.steps:
+            if step.month in own_months and not it.tentative:
+                # only what the item's own line does not say already, clause by clause
+                new = [c for c in re.split(r"[，；。]", step.line) if c and tx.containment(c, it.schedule) < SAME_STEP]
+                if new:
+                    joined.setdefault(step.month, []).append("，".join(new))
+            else:
                 line = step.line.rstrip("。；")
                 entries.append(ScheduleEntry(step.month, f"{line}（{lead}）" if lead else line, 40))
-            continue
         if not it.months or not it.schedule:
             continue
         line = it.schedule.rstrip("。；")
+
+        def with_steps(month: int, line: str = line, joined: dict[int, list[str]] = joined) -> str:
+            return "，".join([line, *joined.get(month, [])])
+
         if it.event:
             claimed.add(it.event)
             e = by_name.get(it.event)
             month, date = event_when(it.event, request.year)
             when = f"{date.month}月{date.day}日" if e is not None and date is not None and e.show_date else ""
             note = "，".join(x for x in (when, lead) if x)
-            entries.append(ScheduleEntry(month, f"{line}（{note}）" if note else line, date.day if date else 40))
+            text = with_steps(month)
+            entries.append(ScheduleEntry(month, f"{text}（{note}）" if note else text, date.day if date else 40))
             continue
         if it.tentative:  # its month waits for a fact (the congress's date): listed apart, not under a month
             entries.append(ScheduleEntry(UNDATED, f"{line}（{lead}）" if lead else line, 40))
             continue
         for m in it.months:
-            entries.append(ScheduleEntry(m, f"{line}（{lead}）" if lead else line, 40))
+            text = with_steps(m)
+            entries.append(ScheduleEntry(m, f"{text}（{lead}）" if lead else text, 40))
     seen_by_month: dict[int, list[set[str]]] = {}
     for en in entries:
         seen_by_month.setdefault(en.month, []).append(tx.bigrams(en.text))
