@@ -78,3 +78,75 @@ def drafted(c: TestClient, **body: Any) -> dict[str, Any]:
     assert evs[-1][0] == "end"
     final: dict[str, Any] = c.get(f"/api/drafts/{draft_id}").json()
     return final
+
+
+# --------------------------------------------------------------------------- a real server
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """``drafter serve`` in a subprocess on 127.0.0.1 (optionally pinned to ``cores`` CPUs)."""
+
+    def __init__(
+        self, data_dir: Path, index: Path, *args: str, cores: int | None = None, env: dict[str, str] | None = None
+    ):
+        import os
+        import subprocess
+        import sys
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environ = dict(os.environ, ANONYMIZED_TELEMETRY="False", DRAFTER_CACHE_DIR=str(data_dir / "cache"))
+        environ.pop("OPENAI_API_KEY", None)
+        environ.pop("OPENAI_BASE_URL", None)
+        environ.update(env or {})
+        cmd = [sys.executable, "-m", "drafter", "serve", "--port", str(self.port), "--data-dir", str(data_dir / "web")]
+        cmd += ["--index", str(index), *args]
+        pin = None
+        if cores and hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > cores:
+            chosen = set(sorted(os.sched_getaffinity(0))[:cores])
+
+            def pin() -> None:
+                os.sched_setaffinity(0, chosen)
+
+        self.log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stop()
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=environ, preexec_fn=pin)
+        self.log_path = data_dir / "server.log"
+        self._wait()
+
+    def _wait(self) -> None:
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(self.url + "/api/config", timeout=2) as res:
+                    if res.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"drafter serve did not start: {self.log_path.read_text(errors='replace')[-800:]}")
+
+    def peak_memory_mb(self) -> float:
+        """The server's peak resident memory (VmHWM), in MiB."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except Exception:
+            self.proc.kill()
+        self.log.close()

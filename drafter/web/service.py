@@ -109,11 +109,12 @@ class Workspace:
         self.executor.submit(self._warm)
 
     def _warm(self) -> None:
-        """Load what the first request would wait for: the scorer's reference, the model writer."""
+        """Load what the first request would wait for: the scorer's reference, the offline composer, the model writer."""
         try:
             from drafter.evaluate.reference import builtin_reference
 
             builtin_reference()
+            self.drafter("offline").write("kindergarten", 2025)  # the composer's data and imports, not saved
             if self.model_available():
                 _ = self.drafter("model").writer
         except Exception as exc:  # a warm-up failure shows again, with its message, on the request that needs it

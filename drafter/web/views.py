@@ -228,7 +228,12 @@ def score_out(report: Any, unit: str, year: int, version: int) -> schemas.ScoreO
     missing_must = []
     for entry in metrics["must_have"].details.get("missing", []):
         if isinstance(entry, dict) and entry.get("what"):
-            missing_must.append(str(entry["what"]))
+            what = str(entry["what"])
+            try:
+                what = load_profile(unit).fill(what)  # {staff} → 教职工
+            except (KeyError, ValueError, IndexError):
+                what = what.replace("{", "").replace("}", "")
+            missing_must.append(what)
             continue
         mid = entry.get("id") if isinstance(entry, dict) else entry
         try:
