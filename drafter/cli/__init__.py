@@ -43,7 +43,7 @@ def _root(
 
 
 # Command modules register themselves on ``app``.
-from drafter.cli import corpus_cmds, draft_cmds, eval_cmds, revise_cmds  # noqa: E402,F401
+from drafter.cli import corpus_cmds, draft_cmds, eval_cmds, revise_cmds, web_cmds  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

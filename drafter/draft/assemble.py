@@ -16,6 +16,7 @@ from drafter.domain.request import DraftRequest
 
 if TYPE_CHECKING:  # pragma: no cover
     from drafter.draft.draft import Draft
+    from drafter.models import SectionDraft
 
 
 def preamble(request: DraftRequest) -> str:
@@ -70,6 +71,24 @@ def render(draft: Draft, *, markup: str = "md") -> str:
     if draft.closing:
         lines += ["", *draft.closing]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def section_markdown(section: SectionDraft) -> str:
+    """One section's body as the chair edits it (no heading): the opening paragraph, ``1.`` items and
+    ``（一）`` sub-headings with their items; :meth:`Drafter.edit_section` reads this text back."""
+    lines: list[str] = []
+    if section.intro:
+        lines += [section.intro, ""]
+    if section.layout == "months":
+        return "\n".join(lines + [it.text for it in section.items]).strip() + "\n"
+    lines += [f"{i}. {item.text}" for i, item in enumerate(section.items, 1)]
+    if section.items:
+        lines.append("")
+    for j, sub in enumerate(section.subsections, 1):
+        lines += [f"（{to_chinese(j)}）{sub.title}", ""]
+        lines += [f"{i}. {item.text}" for i, item in enumerate(sub.items, 1)]
+        lines.append("")
+    return "\n".join(lines).strip() + "\n"
 
 
 def render_sources(draft: Draft) -> str:

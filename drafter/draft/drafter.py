@@ -16,6 +16,7 @@ import copy
 import dataclasses
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,23 +150,34 @@ class Drafter:
         self.warn = warn
         self._retriever: Any = None
         self._writer: Writer | None = None
+        self._lock = threading.Lock()  # one Drafter may serve many threads (a web server's drafts)
 
     # ------------------------------------------------------------------ parts
     @property
     def writer(self) -> Writer:
         if self._writer is None:
-            self._writer = make_writer(self.provider, **self.writer_options)
+            with self._lock:
+                if self._writer is None:
+                    self._writer = make_writer(self.provider, **self.writer_options)
         return self._writer
 
     def _get_retriever(self) -> Any:
         if self._retriever is None:
-            # the index layer loads numpy and chromadb: only when a section needs passages
-            from drafter.index.catalog import ensure_index
-            from drafter.index.retrieve import Retriever
+            with self._lock:
+                if self._retriever is None:
+                    # the index layer loads numpy and chromadb: only when a section needs passages
+                    from drafter.index.catalog import ensure_index
+                    from drafter.index.retrieve import Retriever
 
-            config = ensure_index(self.config, warn=self.warn)
-            self._retriever = Retriever(config, warn=self.warn)
+                    config = ensure_index(self.config, warn=self.warn)
+                    self._retriever = Retriever(config, warn=self.warn)
         return self._retriever
+
+    def reload_index(self) -> None:
+        """Read the index afresh for the next draft (after an ingest added plans); drafts under way keep
+        the retriever they started with."""
+        with self._lock:
+            self._retriever = None
 
     def close(self) -> None:
         if self._writer is not None:
@@ -310,6 +322,29 @@ class Drafter:
         out = [document.build_schedule(draft.request, d.title, dated) if d.layout == "months" else d for d in drafted]
         document.tidy(out)
         return dataclasses.replace(draft, sections=out, failed=[s.title for s in out if s.error])
+
+    def unfinished(self, request: DraftRequest, outline: Outline, written: list[SectionDraft], reason: str) -> Draft:
+        """The draft of a run that has not finished (or was interrupted): the sections written so far, every
+        other section empty and marked with ``reason`` (so ``failed`` names it and :meth:`redraft_section`
+        can fill it), 指导思想 and the schedule built from what is there."""
+        by_id = {s.id: s for s in written}
+        drafted: list[SectionDraft] = []
+        for s in outline.sections:
+            if s.id in by_id:
+                drafted.append(by_id[s.id])
+            elif not compose.written_by_writer(s):
+                drafted.append(self._document_section(s, request))
+            else:
+                drafted.append(SectionDraft(id=s.id, title=s.title, error=reason))
+        shell = Draft(
+            request=request,
+            outline=outline,
+            title=outline.title,
+            writer=self.provider,
+            preamble=preamble(request),
+            closing=document.closing(request),
+        )
+        return self._finish(shell, drafted)
 
     def edit_section(self, draft: Draft, section_id: str, text: str) -> Draft:
         """The draft with one section's text replaced by the chair's own (Markdown: an opening line, then

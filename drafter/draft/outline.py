@@ -10,11 +10,17 @@ to the section whose keywords it shares most, else to a section of its own place
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from drafter.domain import catalogue, sections
 from drafter.domain.asks import template_for
 from drafter.domain.brief import vocabulary as brief_vocabulary
 from drafter.domain.request import DraftRequest, build_request
 from drafter.domain.units import UnitProfile
+from drafter.errors import InputError
 from drafter.models import Brief, Outline, OutlineSection, OutlineSubsection
 
 MAX_SECTIONS_PER_ASK = 1  # an ask's activity sits in one section, and in the schedule
@@ -91,3 +97,56 @@ def outline_for(request: DraftRequest) -> Outline:
 def plan_outline(unit: str, year: int, brief: str = "", name: str | None = None) -> Outline:
     """The outline of a plan for a unit and year, with the brief's asks routed to its sections."""
     return outline_for(build_request(unit, year, brief=brief, name=name))
+
+
+MAX_TITLE = 40
+_CUSTOM_ID = re.compile(r"^custom_(\d+)$")
+
+
+@dataclass(frozen=True)
+class SectionEdit:
+    """One section of an edited outline, in its new place: an existing section's id (renamed when the
+    title differs), or ``id=None`` for a new section the chair adds."""
+
+    title: str
+    id: str | None = None
+
+
+def edit_outline(outline: Outline, edits: Sequence[SectionEdit]) -> Outline:
+    """The outline with its sections renamed, reordered, deleted or added as ``edits`` list them.
+
+    A kept section keeps its goal, sub-sections and asks; a new section gets the next ``custom_N`` id
+    and its title as its goal. The schedule (具体活动安排) may be moved or deleted but not added twice.
+    Raises :class:`InputError` for an empty outline, an empty or over-long title, an id the outline
+    does not hold, or an id given twice.
+    """
+    if not edits:
+        raise InputError("an outline needs at least one section")
+    old = {s.id: s for s in outline.sections}
+    used = [int(m.group(1)) for s in outline.sections if (m := _CUSTOM_ID.match(s.id))]
+    next_custom = max(used, default=0) + 1
+    out: list[OutlineSection] = []
+    seen: set[str] = set()
+    for i, e in enumerate(edits, 1):
+        title = re.sub(r"\s+", " ", e.title or "").strip()
+        if not title:
+            raise InputError(f"section {i} has no title: give each section a heading")
+        if len(title) > MAX_TITLE:
+            raise InputError(f"section {i}'s title is {len(title)} characters: keep a heading to {MAX_TITLE} at most")
+        if e.id is None:
+            out.append(OutlineSection(id=f"custom_{next_custom}", title=title, goal=title))
+            next_custom += 1
+            continue
+        if e.id not in old:
+            raise InputError(f"the outline has no section {e.id!r}: a new section is given without an id")
+        if e.id in seen:
+            raise InputError(f"section {e.id!r} is listed twice")
+        seen.add(e.id)
+        kept = copy.deepcopy(old[e.id])
+        kept.title = title
+        out.append(kept)
+    edited = copy.deepcopy(outline)
+    edited.sections = out
+    if edited.brief is not None:  # an ask whose section was deleted is no longer asked for
+        edited.brief.asks = list(dict.fromkeys(a for s in out for a in s.asks))
+    return edited
