@@ -50,7 +50,7 @@ def rss_mb() -> float:
 
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 def vary(text: str, rng: random.Random, tag: str) -> str:

@@ -23,10 +23,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.pop("DRAFTER_EMBEDDER", None)
 os.environ.pop("DRAFTER_CHROMA_URL", None)
 
-from drafter.config import IndexConfig  # noqa: E402
-from drafter.errors import InputError  # noqa: E402
-from drafter.models import Plan, Section, Tag  # noqa: E402
-
+from drafter.config import IndexConfig
+from drafter.errors import InputError
+from drafter.models import Plan, Section, Tag
 
 # --------------------------------------------------------------------------- hand-made plans
 
@@ -136,7 +135,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip(f"no chroma executable next to {sys.executable}")
     port = _free_port()
     data = tmp_path_factory.mktemp("chroma-server")
-    log = open(data / "server.log", "wb")
+    log = open(data / "server.log", "wb")  # noqa: SIM115 - the server writes to it until the session ends
     env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
     proc = subprocess.Popen(
         [str(exe), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],

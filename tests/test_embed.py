@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import textwrap
@@ -136,16 +137,16 @@ class _EmbeddingServer:
         calls = self.calls = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):  # noqa: ANN002
+            def log_message(self, *args):
                 pass
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 calls.append((self.path, self.headers.get("Authorization"), len(body["input"])))
                 data = []
                 for i, text in enumerate(body["input"]):
                     v = [0.0] * 32
-                    for a, b in zip(text, text[1:]):
+                    for a, b in itertools.pairwise(text):
                         v[zlib.crc32((a + b).encode()) % 32] += 1.0
                     data.append({"object": "embedding", "index": i, "embedding": v})
                 out = json.dumps({"object": "list", "data": data, "model": body["model"],
@@ -168,6 +169,7 @@ class _EmbeddingServer:
 @pytest.mark.server
 def test_openai_embedder_builds_and_queries_an_index(monkeypatch, tmp_path, small_corpus):
     from conftest import parse_simple
+
     from drafter.config import IndexConfig
     from drafter.index.build import ingest
     from drafter.index.retrieve import Retriever

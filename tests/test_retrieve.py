@@ -124,11 +124,11 @@ def test_real_corpus_hospital_songwennuan(corpus_index):
 
 
 def test_retriever_over_a_chroma_server(chroma_server, small_corpus, tmp_path, small_index):
+    from conftest import parse_simple
+
     from drafter.config import IndexConfig
     from drafter.index.build import ingest
     from drafter.index.store import ChromaStore
-
-    from conftest import parse_simple
 
     config = IndexConfig.resolve(tmp_path / "srv-index", chroma_url=chroma_server, collection="retrieve-test")
     ingest([small_corpus], config=config, parse=parse_simple)

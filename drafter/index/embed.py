@@ -61,7 +61,7 @@ class Embedder:
     def dim(self) -> int:
         raise NotImplementedError
 
-    def fit(self, texts: Sequence[str]) -> "Embedder":
+    def fit(self, texts: Sequence[str]) -> Embedder:
         return self
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -77,7 +77,7 @@ class Embedder:
         )
 
     @classmethod
-    def load(cls, directory: Path) -> "Embedder":
+    def load(cls, directory: Path) -> Embedder:
         raise NotImplementedError
 
 
@@ -88,7 +88,7 @@ GRAM_MAX_DOCS = 1500  # exact SVD through the n×n Gram matrix up to here (eigh 
 FIT_SAMPLE = 20000  # the SVD is fitted on at most this many texts (a fixed-seed sample)
 
 
-def _svd_by_gram(x, k: int) -> np.ndarray:  # noqa: ANN001
+def _svd_by_gram(x, k: int) -> np.ndarray:
     """Top ``k`` right singular vectors of sparse ``x`` (n_docs × n_features) via the n×n Gram matrix.
 
     Exact, and much faster than a randomized SVD when documents are few (≤ a few
@@ -135,7 +135,7 @@ class NgramEmbedder(Embedder):
         return self.components is not None
 
     # -- fitting (sklearn) ---------------------------------------------------
-    def _vectorizer(self):  # noqa: ANN202
+    def _vectorizer(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         return TfidfVectorizer(
@@ -143,7 +143,7 @@ class NgramEmbedder(Embedder):
             max_features=self.max_features, dtype=np.float32,
         )
 
-    def fit(self, texts: Sequence[str]) -> "NgramEmbedder":
+    def fit(self, texts: Sequence[str]) -> NgramEmbedder:
         from sklearn.decomposition import TruncatedSVD
 
         texts = [t for t in texts if t.strip()]
@@ -186,11 +186,12 @@ class NgramEmbedder(Embedder):
         ).transform(texts)
         x = counts.tocsr().astype(np.float32)
         x.data = 1.0 + np.log(x.data)  # sublinear tf
-        x = x.multiply(self.idf[None, :]).tocsr()
+        idf, components = self._fitted()
+        x = x.multiply(idf[None, :]).tocsr()
         norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         x = sparse.diags(1.0 / norms).dot(x)
-        return _normalise(np.asarray(x.dot(self.components.T)))
+        return _normalise(np.asarray(x.dot(components.T)))
 
     # -- query path (pure numpy) ----------------------------------------------
     def _ngrams(self, text: str) -> list[str]:
@@ -214,6 +215,12 @@ class NgramEmbedder(Embedder):
         if not self.fitted:
             raise ConfigError("the n-gram embedder is not fitted: ingest a corpus first (`drafter ingest`)")
 
+    def _fitted(self) -> tuple[np.ndarray, np.ndarray]:
+        """The idf weights and SVD components (raises when not fitted)."""
+        if self.idf is None or self.components is None:
+            raise ConfigError("the n-gram embedder is not fitted: ingest a corpus first (`drafter ingest`)")
+        return self.idf, self.components
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self._check()
         assert self.components is not None and self.idf is not None
@@ -235,11 +242,12 @@ class NgramEmbedder(Embedder):
         for t, i in self.vocab.items():
             terms[i] = t
         (directory / "vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
-        np.savez(directory / "ngram.npz", idf=self.idf, components=self.components,
+        idf, components = self._fitted()
+        np.savez(directory / "ngram.npz", idf=idf, components=components,
                  ngram_range=np.array(self.ngram_range), dims=np.array(self.dims))
 
     @classmethod
-    def load(cls, directory: Path) -> "NgramEmbedder":
+    def load(cls, directory: Path) -> NgramEmbedder:
         with np.load(directory / "ngram.npz") as data:
             emb = cls(dims=int(data["dims"]), ngram_range=tuple(int(v) for v in data["ngram_range"]))  # type: ignore[arg-type]
             emb.idf = data["idf"].astype(np.float32)
@@ -286,7 +294,7 @@ class SentenceTransformerEmbedder(Embedder):
         return _normalise(vecs)
 
     @classmethod
-    def load(cls, directory: Path) -> "SentenceTransformerEmbedder":
+    def load(cls, directory: Path) -> SentenceTransformerEmbedder:
         meta = json.loads((directory / "embedder.json").read_text(encoding="utf-8"))
         return cls(meta["spec"].split(":", 1)[1])
 
@@ -338,7 +346,7 @@ class OpenAIEmbedder(Embedder):
         return vecs
 
     @classmethod
-    def load(cls, directory: Path) -> "OpenAIEmbedder":
+    def load(cls, directory: Path) -> OpenAIEmbedder:
         meta = json.loads((directory / "embedder.json").read_text(encoding="utf-8"))
         emb = cls(meta["spec"].split(":", 1)[1])
         emb._dim = int(meta.get("dim") or 0) or None
