@@ -29,14 +29,15 @@ def list_plans(paths: list[Path] | None = None, *, config: IndexConfig | None = 
     """
     if paths:
         return _parse(list(paths), warn)
-    from drafter.index.build import read_plans_file
-
     config = config or IndexConfig.resolve()
     lp = IndexPaths.of(config)
-    if lp.manifest.is_file():
+    if layout.committed(lp, lp.manifest).is_file():
         with layout.index_lock(lp, shared=True, warn=warn):
-            layout.load_manifest(lp)  # raises a clear error for an unreadable or foreign index
-            return read_plans_file(lp.plans)
+            manifest = layout.load_manifest(lp)  # raises a one-line error for a damaged index
+            if manifest is not None:
+                plans = layout.read_plans_file(lp.plans)
+                layout.check_plans(lp, manifest, plans)  # a missing or short plans.jsonl is damage, not "0 plans"
+                return plans
     from drafter.resources import corpus_dir
 
     return _parse([corpus_dir()], warn)

@@ -102,7 +102,7 @@ def with_deadline(fn: Callable[[], T], seconds: float, url: str) -> T:
 
 # --------------------------------------------------------------------------- shared clients
 
-_CLIENTS: dict[str, Any] = {}
+_CLIENTS: dict[str, tuple[Any, Any]] = {}  # key -> (client, stamp of the index it has seen)
 _CREATING: dict[str, threading.Lock] = {}
 _CLIENTS_LOCK = threading.Lock()
 
@@ -113,44 +113,80 @@ def _client_key(config: IndexConfig) -> str:
     return f"local:{IndexPaths.of(config).chroma.resolve()}"
 
 
-def shared_client(config: IndexConfig) -> Any:
-    """The process's chroma client for ``config``'s folder or server (created once, under a lock)."""
+def _index_stamp(config: IndexConfig) -> Any:
+    """What identifies the committed state of a local index: its manifest file's identity (None on a server)."""
+    if config.chroma_url:
+        return None
+    from drafter.index.layout import committed
+
+    lp = IndexPaths.of(config)
+    try:
+        st = committed(lp, lp.manifest).stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def shared_client(config: IndexConfig, *, fresh: bool = False) -> Any:
+    """The process's chroma client for ``config``'s folder or server (created once, under a lock).
+
+    ``fresh``: for a local folder that another process has committed an update to since this
+    process's client last looked, open a new client (chromadb keeps a local collection's state
+    in memory and would not see the other process's vectors); users of the old one keep it.
+    """
     key = _client_key(config)
+    stamp = _index_stamp(config) if fresh else None
     with _CLIENTS_LOCK:
-        client = _CLIENTS.get(key)
-        if client is not None:
-            return client
+        entry = _CLIENTS.get(key)
+        if entry is not None and not (fresh and not config.chroma_url and entry[1] != stamp):
+            return entry[0]
         creating = _CREATING.setdefault(key, threading.Lock())
     deadline = time.monotonic() + config.chroma_timeout
     if not creating.acquire(timeout=config.chroma_timeout if config.chroma_url else -1):
         raise _timed_out(config.chroma_url or "", config.chroma_timeout)
     try:
         with _CLIENTS_LOCK:
-            client = _CLIENTS.get(key)
-        if client is None:
-            left = max(0.1, deadline - time.monotonic())
-            client = _new_client(config, left)
-            with _CLIENTS_LOCK:
-                _CLIENTS[key] = client
+            entry = _CLIENTS.get(key)
+        if entry is not None and not (fresh and not config.chroma_url and entry[1] != stamp):
+            return entry[0]
+        if entry is not None:  # stale: a new chromadb System for the folder, the old one left to its users
+            _forget_system(config, stop=False)
+            log.debug("another process changed %s: opening its chroma folder again", config.index_dir)
+        client = _new_client(config, max(0.1, deadline - time.monotonic()))
+        with _CLIENTS_LOCK:
+            _CLIENTS[key] = (client, _index_stamp(config))
         return client
     finally:
         creating.release()
 
 
-def forget_client(config: IndexConfig) -> None:
-    """Drop the shared client of ``config`` (before its local chroma folder is removed)."""
+def note_written(config: IndexConfig) -> None:
+    """Record that this process's client has seen the index as committed now (after this process wrote it)."""
     key = _client_key(config)
     with _CLIENTS_LOCK:
-        client = _CLIENTS.pop(key, None)
-    if client is not None and not config.chroma_url:
-        try:
-            from chromadb.api.shared_system_client import SharedSystemClient
+        entry = _CLIENTS.get(key)
+        if entry is not None:
+            _CLIENTS[key] = (entry[0], _index_stamp(config))
 
-            system = SharedSystemClient._identifier_to_system.pop(str(IndexPaths.of(config).chroma), None)
-            if system is not None:
-                system.stop()
-        except Exception as exc:
-            log.debug("could not stop the chroma system of %s: %s", key, exc)
+
+def forget_client(config: IndexConfig) -> None:
+    """Drop and stop the shared client of ``config`` (before its local chroma folder is moved or removed)."""
+    with _CLIENTS_LOCK:
+        _CLIENTS.pop(_client_key(config), None)
+    if not config.chroma_url:
+        _forget_system(config, stop=True)
+
+
+def _forget_system(config: IndexConfig, *, stop: bool) -> None:
+    """Take the folder's System out of chromadb's per-process cache, so that the next client opens it anew."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        system = SharedSystemClient._identifier_to_system.pop(str(IndexPaths.of(config).chroma), None)
+        if system is not None and stop:
+            system.stop()
+    except Exception as exc:  # best effort: chromadb internals
+        log.debug("could not reset the chroma system of %s: %s", config.index_dir, exc)
 
 
 def _new_client(config: IndexConfig, seconds: float) -> Any:
