@@ -135,7 +135,7 @@ def test_one_client_per_folder_shared_by_threads(tmp_path, chunks):
             clients.append(store._client)
             for _ in range(5):
                 results.append(len(store.query(_vectors(1)[0], k=3)))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(8)]
