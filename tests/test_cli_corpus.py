@@ -225,3 +225,14 @@ def test_a_folder_with_bad_files_indexes_the_good_ones(tmp_path):
     assert "Traceback" not in res.output
     skipped = [ln for ln in res.stderr.splitlines() if ln.startswith("skipped ")]
     assert len(skipped) == 3 and any("zip bomb" in ln for ln in skipped)
+
+
+def test_tilde_in_index_and_paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "my-plans").mkdir()
+    src = corpus_files()[2]
+    (tmp_path / "my-plans" / src.name).write_bytes(src.read_bytes())
+    res = run("ingest", "~/my-plans", "--index=~/idx", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["index_dir"] == str(tmp_path / "idx") and (tmp_path / "idx" / "manifest.json").is_file()
+    assert run("corpus", "--index", "~/idx").exit_code == 0

@@ -17,7 +17,8 @@ from drafter.errors import DamagedIndexError, IndexWriteError, StoreError
 from drafter.index import journal as journal_mod
 from drafter.index import layout
 from drafter.index.bm25 import BM25Index
-from drafter.index.build import ingest, repair
+from drafter.index.build import ingest
+from drafter.index.build import repair_index as repair
 from drafter.index.catalog import list_plans
 from drafter.index.journal import Journal
 from drafter.index.layout import IndexPaths
@@ -453,3 +454,49 @@ def test_a_parser_crash_skips_only_that_file(tmp_path, config):
     rep = ingest([d], config=config, parse=parse)
     assert rep.plans_total == 1
     assert rep.files_skipped[0]["reason"] == "could not be read (RuntimeError: lxml.etree.XMLSyntaxError: broken)"
+
+
+def test_the_builtin_corpus_is_the_same_source_wherever_it_is_installed(tmp_path, monkeypatch):
+    """In a wheel the corpus lives in site-packages/drafter/_corpus: built-in files are keyed builtin:<name>,
+    so a new virtual environment (another path) or an upgrade finds the index unchanged."""
+    import drafter.resources
+    from drafter.index import sources
+    from drafter.resources import corpus_files
+
+    config = IndexConfig.resolve(tmp_path / "index")
+    first = ingest(config=config)
+    keys = set(layout.load_manifest(IndexPaths.of(config))["sources"])
+    assert keys == {f"builtin:{p.name}" for p in corpus_files()}
+    elsewhere = tmp_path / "venv" / "site-packages" / "drafter" / "_corpus"
+    shutil.copytree(drafter.resources.corpus_dir(), elsewhere)
+    monkeypatch.setattr(drafter.resources, "corpus_dir", lambda: elsewhere)
+    sources._corpus_root.cache_clear()
+    try:
+        again = ingest(config=config)
+        assert len(again.files_unchanged) == len(keys) and not again.files_new and not again.files_gone
+        (elsewhere / corpus_files()[0].name).unlink()  # a new version ships one file fewer
+        upgraded = ingest(config=config)
+        assert len(upgraded.files_removed) == 1 and upgraded.plans_total < first.plans_total
+    finally:
+        sources._corpus_root.cache_clear()
+
+
+def test_an_unreadable_folder_is_named_in_the_ingest(tmp_path, config, monkeypatch):
+    d = tmp_path / "plans"
+    (d / "locked").mkdir(parents=True)
+    write_sample(d, "ok", "hospital", ["care"])
+    write_sample(d / "locked", "hidden", "hospital", ["finance"])
+    real = os.scandir
+
+    def scandir(path):  # tests run as root, where chmod 000 does not stop reading
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    warnings: list[str] = []
+    rep = ingest([d], config=config, parse=parse_simple, warn=warnings.append)
+    assert rep.plans_total == 1
+    assert rep.files_skipped == [{"file": str(d / "locked"),
+                                  "reason": "cannot read this folder (Permission denied); its files were not indexed"}]
+    assert warnings == [f"skipped {d / 'locked'}: cannot read this folder (Permission denied); its files were not indexed"]

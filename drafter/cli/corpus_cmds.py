@@ -39,7 +39,7 @@ def ingest(
     """
     from drafter.errors import InputError
     from drafter.index.build import ingest as run_ingest
-    from drafter.index.build import repair as run_repair
+    from drafter.index.build import repair_index as run_repair
 
     if repair and (paths or rebuild):
         raise InputError("--repair reads no new files: drop PATHS and --rebuild (every ingest repairs the index too)")

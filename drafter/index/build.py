@@ -15,7 +15,7 @@ Behaviour:
 * Every ingest first finishes or discards an update an earlier writer left behind
   (:mod:`drafter.index.journal`), then checks the manifest, ``plans.jsonl``,
   ``bm25.npz``, the fitted embedder and the vectors against each other and repairs
-  what it can (:mod:`drafter.index.verify`); :func:`repair` does only that.
+  what it can (:mod:`drafter.index.verify`); :func:`repair_index` does only that.
 * An update is atomic from the user's view: new vectors are added first, the new
   sidecars are staged and committed at once, and only then are old vectors deleted.
   Killed at any moment, the index holds either the old state or the new one.
@@ -156,7 +156,7 @@ def ingest(
                 files_wanted=True)
 
 
-def repair(
+def repair_index(
     config: IndexConfig | None = None,
     *,
     prune: bool = False,
@@ -479,4 +479,4 @@ def _chunk_ids(manifest: dict[str, Any], state: State, update: Update) -> set[st
     return (set(state.bm.ids) - update.leaving) | {c.id for c in update.to_bm25}
 
 
-__all__ = ["IngestReport", "ingest", "known_sources", "read_plans_file", "repair", "source_files"]
+__all__ = ["IngestReport", "ingest", "known_sources", "read_plans_file", "repair_index", "source_files"]
