@@ -96,6 +96,42 @@ def test_the_query_segmenter_is_built_once_safely(corpus_index):
     assert len({tuple(c) for c in cuts}) == 1  # type: ignore[arg-type]
 
 
+def test_a_long_lived_process_sees_another_process_update(tmp_path):
+    """chromadb keeps a local collection's state in memory per process: a web app's Retriever must still see
+    what a `drafter ingest` in another process added (a fresh client is opened when the index was committed to)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from conftest import parse_simple, write_sample
+
+    src = tmp_path / "src"
+    src.mkdir()
+    write_sample(src, "a", "kindergarten", ["guiding", "care"])
+    write_sample(src, "b", "hospital", ["guiding", "finance"])
+    config = IndexConfig.resolve(tmp_path / "index")
+    drafter.ingest([src], config=config, parse=parse_simple)
+    old = Retriever(config)
+    assert not any("金秋助学" in h.text for h in old.search("金秋助学", k=5))
+    write_sample(src, "a", "kindergarten", ["guiding", "culture"], extra="开展金秋助学活动。")
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+        from pathlib import Path
+        from conftest import parse_simple
+        from drafter.config import IndexConfig
+        from drafter.index.build import ingest
+        print(ingest([Path({str(src)!r})], config=IndexConfig.resolve({str(config.index_dir)!r}), parse=parse_simple).files_changed)
+        """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "a.txt" in out.stdout, out.stderr
+    for retriever in (Retriever(config), old):  # a new one, and the one opened before the other process wrote
+        hits = retriever.search("金秋助学", k=5)
+        assert any(h.chunk.plan_id == "a#1" and "金秋助学" in h.text for h in hits)
+    rep = drafter.ingest([src], config=config, parse=parse_simple)  # and this process's writer agrees
+    assert not rep.repairs and len(rep.files_unchanged) == 2
+
+
 @pytest.mark.server
 @pytest.mark.integration
 def test_threads_and_coroutines_against_a_chroma_server(chroma_server, tmp_path):

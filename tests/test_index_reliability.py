@@ -135,6 +135,34 @@ def test_a_changed_file_survives_an_interruption_at_every_step(src, config, tmp_
 
 
 @pytest.mark.integration
+def test_an_interrupted_first_ingest_leaves_no_index_and_the_next_one_works(src, tmp_path, monkeypatch):
+    """Kept from before: kill -9 during a first ingest leaves nothing half-made behind."""
+    from drafter.errors import MissingIndexError
+
+    n = 1
+    while True:
+        config = IndexConfig.resolve(tmp_path / f"first-{n}")
+        with monkeypatch.context() as m:
+            crash_at(m, n, hard=True)
+            try:
+                ingest([src], config=config, parse=parse_simple)
+                break
+            except Crash:
+                pass
+        if (IndexPaths.of(config).pending / layout.COMMIT).is_file():  # killed after the commit: the index exists
+            assert found(config, OLD)
+        else:
+            with pytest.raises(MissingIndexError):
+                Retriever(config)
+        ingest([src], config=config, parse=parse_simple)
+        consistent(config)
+        assert found(config, OLD)
+        assert ChromaStore(config).collection_names() == [layout.load_manifest(IndexPaths.of(config))["embedder"]["collection"]]
+        n += 1
+    assert n >= 6
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("operation", ["refit", "rebuild"])
 def test_a_refit_or_rebuild_interrupted_at_every_step_leaves_the_old_index(tmp_path, monkeypatch, operation):
     """Kept from before: kill -9 during a refit leaves the old index intact; now --rebuild too (it used to clear first)."""
@@ -335,6 +363,23 @@ def test_a_wiped_chroma_folder_is_refilled_from_the_recorded_plans(src, config):
     rep = repair(config, parse=parse_simple, warn=warnings.append)
     assert any("the vectors are gone" in w for w in warnings) and rep.chunks_added == rep.chunks_removed == 0
     assert consistent(config)["bm25"] == before["bm25"] and found(config, OLD)
+
+
+@pytest.mark.server
+@pytest.mark.integration
+def test_a_chroma_server_that_lost_its_data_is_refilled(chroma_server, src, tmp_path):
+    """Probe: a chroma server restarted without its data was 'repaired' to a few vectors with exit 0."""
+    config = IndexConfig.resolve(tmp_path / "srv", chroma_url=chroma_server, collection="lost-data")
+    ingest([src], config=config, parse=parse_simple)
+    before = consistent(config)
+    ChromaStore.of_index(config).drop()  # what a server restarted on an empty folder looks like
+    with pytest.raises(StoreError, match="gone from"):
+        Retriever(config)
+    write_sample(src, "c", "enterprise", ["finance"])
+    rep = ingest([src], config=config, parse=parse_simple)
+    assert any("the vectors are gone" in r for r in rep.repairs)
+    after = consistent(config)
+    assert set(before["bm25"]) < set(after["bm25"]) and found(config, OLD)
 
 
 def test_some_missing_vectors_are_re_added(src, config):
