@@ -159,6 +159,16 @@ def test_all_bad_raises_no_documents(tmp_path, config):
         ingest([tmp_path / "nope"], config=config, parse=parse_simple)
 
 
+def test_a_rebuild_from_unreadable_files_keeps_the_index(folder, config, tmp_path):
+    ingest([folder], config=config, parse=parse_simple)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_text("", encoding="utf-8")
+    with pytest.raises(NoDocumentsError, match="none of the 1 files"):
+        ingest([bad], config=config, parse=parse_simple, rebuild=True)
+    assert len(_consistent(config)["plans"]) == 2
+
+
 def test_concurrent_ingests_leave_a_consistent_index(tmp_path, config):
     src = tmp_path / "many"
     src.mkdir()

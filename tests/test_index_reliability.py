@@ -382,14 +382,16 @@ def test_a_chroma_server_that_lost_its_data_is_refilled(chroma_server, src, tmp_
     assert set(before["bm25"]) < set(after["bm25"]) and found(config, OLD)
 
 
-def test_some_missing_vectors_are_re_added(src, config):
+@pytest.mark.parametrize("lost", [3, "all"])
+def test_some_missing_vectors_are_re_added(src, config, lost):
     ingest([src], config=config, parse=parse_simple)
     before = consistent(config)
-    ChromaStore.of_index(config).delete(before["bm25"][:3])
-    with pytest.raises(DamagedIndexError, match=r"3 of its .* vectors are missing"):
+    n = len(before["bm25"]) if lost == "all" else lost
+    ChromaStore.of_index(config).delete(before["bm25"][:n])
+    with pytest.raises(DamagedIndexError, match=rf"{n} of its .* vectors are missing"):
         Retriever(config)
     rep = ingest([src], config=config, parse=parse_simple)
-    assert any("3 of" in r for r in rep.repairs)
+    assert any(f"{n} of {len(before['bm25'])} vectors are missing" in r for r in rep.repairs)
     assert consistent(config)["bm25"] == before["bm25"]
 
 

@@ -205,7 +205,7 @@ def _run(paths: Sequence[Path | str] | None, *, config: IndexConfig | None, rebu
         _read_files(state, scan, files, parse, say, report_progress)
         _fill_file_lists(report, scan)
         removed = _removed_sources(state, scan, builtin_ingest=files_wanted and not paths, prune=prune, report=report, say=say)
-        if files_wanted and not scan.parsed and not scan.unchanged and not rebuild:
+        if files_wanted and not scan.parsed and not scan.unchanged:  # never commit an index of nothing (--rebuild too)
             raise NoDocumentsError(
                 f"none of the {len(files)} files could be read (" + "; ".join(
                     f"{s['file']}: {s['reason']}" for s in scan.skipped[:3]) + "): pass text, Markdown or .docx plans")

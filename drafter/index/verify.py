@@ -212,19 +212,16 @@ def _open_store(state: State, paths: IndexPaths, config: IndexConfig, say: Warn)
         store = ChromaStore(config, name=emb["collection"])
     state.store = store
     where = config.chroma_url or str(paths.chroma)
-    if not store.exists():
-        state.store_ids = set()
-        if len(state.bm):
-            state.repaired(f"the vectors are gone from {where}: re-adding all {len(state.bm)} from the recorded plans", say)
-    else:
-        state.store_ids = store.ids()
+    existed = store.exists()
+    state.store_ids = store.ids() if existed else set()
     known = set(state.bm.ids)
     state.orphans = state.store_ids - known
     missing = known - state.store_ids
     if missing:
-        owners = state.bm.plan_of(missing)
-        state.replace |= owners
-        if state.store_ids:
+        state.replace |= state.bm.plan_of(missing)
+        if not existed:
+            state.repaired(f"the vectors are gone from {where}: re-adding all {len(known)} from the recorded plans", say)
+        else:
             state.repaired(f"{len(missing)} of {len(known)} vectors are missing from {where}: re-adding them "
                            "from the recorded plans", say)
 
