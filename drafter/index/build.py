@@ -40,10 +40,14 @@ from typing import Any
 from drafter.config import IndexConfig
 from drafter.errors import DrafterError, IndexWriteError, NoDocumentsError, StoreError
 from drafter.index import layout
+from drafter.index.bm25 import jieba_tokens
+from drafter.index.chunk import chunk_plans
+from drafter.index.embed import configured_spec, make_embedder
 from drafter.index.journal import Journal, recover
 from drafter.index.layout import IndexPaths, read_plans_file
 from drafter.index.scan import Parsed, Scan, gone_sources, parse_source, scan_files, source_files
-from drafter.index.sources import BUILTIN, is_builtin, source_path
+from drafter.index.sources import BUILTIN, file_sha256, is_builtin, source_path
+from drafter.index.store import ChromaStore, shared_client
 from drafter.index.verify import State, open_state
 from drafter.models import Chunk, Plan
 
@@ -225,8 +229,6 @@ def _see_other_writers(config: IndexConfig) -> None:
     """A local chroma folder another process has written since this one looked is opened anew (see store)."""
     if config.chroma_url or not IndexPaths.of(config).chroma.is_dir():
         return
-    from drafter.index.store import shared_client
-
     try:
         shared_client(config, fresh=True)
     except StoreError as exc:  # a folder chroma cannot open: verify moves it aside
@@ -250,18 +252,12 @@ def _read_files(state: State, scan: Scan, files: list[Path], parse: Callable[[Pa
             continue
         try:
             plans = parse_source(path, key, str(entry.get("stem") or path.stem), parse) if path.is_file() else []
-            sha = _sha(path)
+            sha = file_sha256(path)
         except (DrafterError, OSError) as exc:
             log.debug("cannot read %s again: %s", path, exc)
             plans = []
         if plans:
             scan.parsed[key] = Parsed(key=key, path=path, sha=sha, plans=plans, stem=str(entry.get("stem") or path.stem))
-
-
-def _sha(path: Path) -> str:
-    from drafter.index.sources import file_sha256
-
-    return file_sha256(path)
 
 
 def _fill_file_lists(report: IngestReport, scan: Scan) -> None:
@@ -298,8 +294,6 @@ def _label(key: str) -> str:
 
 def _plan_update(state: State, scan: Scan, removed: list[str]) -> Update:
     """Step 3: which plans and chunks leave and join."""
-    from drafter.index.chunk import chunk_plans
-
     sources = state.sources
     replaced = {pid for key in list(scan.parsed) + removed if key in sources for pid in sources[key]["plans"]}
     new_plans = [p for parsed in scan.parsed.values() for p in parsed.plans]
@@ -325,8 +319,6 @@ def _plan_update(state: State, scan: Scan, removed: list[str]) -> Update:
 def _write(lp: IndexPaths, config: IndexConfig, state: State, scan: Scan, update: Update, rebuild: bool,
            report: IngestReport, say: Warn, progress: Progress) -> tuple[dict[str, Any], int]:
     """Step 4: vectors first, then the sidecars staged and committed at once, then old vectors deleted."""
-    from drafter.index.bm25 import jieba_tokens
-
     journal = Journal(lp, config)
     manifest = state.manifest
     try:
@@ -377,9 +369,6 @@ def _ours(name: str, config: IndexConfig) -> bool:
 def _write_vectors(config: IndexConfig, state: State, update: Update, journal: Journal, progress: Progress,
                    lp: IndexPaths) -> tuple[Any, dict[str, Any], str, bool]:
     """Add the vectors the update needs; a (re)fit writes every chunk into a new collection."""
-    from drafter.index.embed import configured_spec, make_embedder
-    from drafter.index.store import ChromaStore
-
     emb_meta = state.manifest["embedder"]
     final = (set(state.bm.ids) - update.leaving) | {c.id for c in update.to_bm25}
     refit = state.embedder is None or (
@@ -464,7 +453,7 @@ def _finish(report: IngestReport, state: State, manifest: dict[str, Any], chunks
     report.plans_total = manifest["counts"]["plans"]
     report.chunks_total = chunks_total
     if update is not None:
-        after_ids = _chunk_ids(manifest, state, update)
+        after_ids = (set(state.bm.ids) - update.leaving) | {c.id for c in update.to_bm25}
         if before.chunks is not None:
             report.chunks_added = len(after_ids - before.chunks)
             report.chunks_removed = len(before.chunks - after_ids)
@@ -473,10 +462,6 @@ def _finish(report: IngestReport, state: State, manifest: dict[str, Any], chunks
             report.chunks_removed = max(0, before.chunk_count - chunks_total)
     report.embedder = (manifest.get("embedder") or {}).get("spec", "")
     report.seconds = time.perf_counter() - t0
-
-
-def _chunk_ids(manifest: dict[str, Any], state: State, update: Update) -> set[str]:
-    return (set(state.bm.ids) - update.leaving) | {c.id for c in update.to_bm25}
 
 
 __all__ = ["IngestReport", "ingest", "known_sources", "read_plans_file", "repair_index", "source_files"]

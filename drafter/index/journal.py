@@ -38,6 +38,7 @@ from drafter.errors import DrafterError
 from drafter.fileio import atomic_path, write_atomic
 from drafter.index import layout
 from drafter.index.layout import IndexPaths
+from drafter.index.store import ChromaStore, note_written
 from drafter.models import Plan
 
 log = logging.getLogger(__name__)
@@ -140,8 +141,6 @@ def recover(paths: IndexPaths, config: IndexConfig, warn: Warn | None = None) ->
 
 
 def _apply(paths: IndexPaths, config: IndexConfig, warn: Warn | None) -> None:
-    from drafter.index.store import ChromaStore
-
     pending = paths.pending
     for name in ORDER:
         staged = pending / name
@@ -157,8 +156,6 @@ def _apply(paths: IndexPaths, config: IndexConfig, warn: Warn | None) -> None:
         if warn is not None:
             warn(f"could not remove the old vectors yet ({exc}); the next ingest removes them")
         log.debug("apply %s: %s", paths.root, exc)
-    from drafter.index.store import note_written
-
     note_written(config)  # this process's chroma client has seen the committed index
     keep = after.get("keep_fit")
     if keep and paths.embedder.is_dir():
@@ -169,8 +166,6 @@ def _apply(paths: IndexPaths, config: IndexConfig, warn: Warn | None) -> None:
 
 
 def _rollback(paths: IndexPaths, config: IndexConfig, warn: Warn | None) -> None:
-    from drafter.index.store import ChromaStore
-
     begin = _read(paths.pending / BEGIN)
     live = _live_manifest(paths)
     current = ((live or {}).get("embedder") or {}).get("collection")

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drafter import resources
 from drafter.config import expand
 from drafter.errors import DrafterError, InputError
 from drafter.index.sources import BUILTIN, file_sha256, is_builtin, source_key, source_path
-from drafter.ingestion.pipeline import unique_stem, with_ids
+from drafter.ingestion.pipeline import iter_source_files, unique_stem, with_ids
 from drafter.models import Plan
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,7 @@ def source_files(paths: Sequence[Path | str] | None, scan: Scan, say: Warn) -> l
     A named path that does not exist raises :class:`InputError`; files and folders the
     walk leaves out are recorded as skipped.
     """
-    from drafter.ingestion.pipeline import iter_source_files
-    from drafter.resources import corpus_dir
-
-    targets = [expand(p) for p in paths] if paths else [corpus_dir()]
+    targets = [expand(p) for p in paths] if paths else [resources.corpus_dir()]
     for p in targets:
         if not p.exists():
             raise InputError(f"{p} does not exist: pass existing files or folders of plans")

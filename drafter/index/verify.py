@@ -32,7 +32,10 @@ from typing import Any
 from drafter.config import IndexConfig
 from drafter.errors import ConfigError, StoreError
 from drafter.index import layout
+from drafter.index.bm25 import BM25Index
+from drafter.index.embed import configured_spec, load_embedder, make_embedder
 from drafter.index.layout import IndexPaths
+from drafter.index.store import ChromaStore, forget_client, shared_client
 from drafter.models import Plan
 
 log = logging.getLogger(__name__)
@@ -82,8 +85,6 @@ class State:
 
 
 def _empty_bm25() -> Any:
-    from drafter.index.bm25 import BM25Index
-
     return BM25Index()
 
 
@@ -113,8 +114,6 @@ def open_state(paths: IndexPaths, config: IndexConfig, *, rebuild: bool, say: Wa
 
 
 def _check_settings(manifest: dict[str, Any], config: IndexConfig) -> None:
-    from drafter.index.embed import configured_spec
-
     if manifest["embedder"]:
         layout.check_vectors_location(manifest, config)
     index_spec = (manifest["embedder"] or {}).get("spec")
@@ -148,8 +147,6 @@ def _load_plans(state: State, paths: IndexPaths, say: Warn) -> None:
 
 
 def _load_bm25(state: State, paths: IndexPaths, say: Warn) -> None:
-    from drafter.index.bm25 import BM25Index
-
     expected = state.manifest["counts"]["chunks"]
     path = layout.committed(paths, paths.bm25)
     problem = None
@@ -181,8 +178,6 @@ def _load_bm25(state: State, paths: IndexPaths, say: Warn) -> None:
 
 
 def _load_embedder(state: State, paths: IndexPaths, say: Warn) -> None:
-    from drafter.index.embed import load_embedder, make_embedder
-
     emb = state.manifest["embedder"]
     if not emb:
         return
@@ -197,8 +192,6 @@ def _load_embedder(state: State, paths: IndexPaths, say: Warn) -> None:
 
 
 def _open_store(state: State, paths: IndexPaths, config: IndexConfig, say: Warn) -> None:
-    from drafter.index.store import ChromaStore
-
     emb = state.manifest["embedder"]
     if not emb:
         return
@@ -227,8 +220,6 @@ def _open_store(state: State, paths: IndexPaths, config: IndexConfig, say: Warn)
 
 
 def _move_chroma_aside(paths: IndexPaths, config: IndexConfig) -> Any:
-    from drafter.index.store import forget_client
-
     forget_client(config)
     target = paths.root / f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
     shutil.move(str(paths.chroma), str(target))
@@ -240,9 +231,6 @@ def _move_chroma_aside(paths: IndexPaths, config: IndexConfig) -> Any:
 
 def _fresh_for_rebuild(paths: IndexPaths, config: IndexConfig, say: Warn) -> State:
     """An empty state; the old index (whatever shape it is in) is replaced when the rebuild commits."""
-    from drafter.index.bm25 import BM25Index
-    from drafter.index.store import shared_client
-
     state = State(manifest=layout.new_manifest(config), plans={}, bm=_empty_bm25())
     try:
         old = layout.load_manifest(paths)
