@@ -12,7 +12,11 @@ Measures
    ingest time and chunk count;
 3. more recombined plans added until the index holds ~50,000 chunks (incremental
    ingest), then search latency p50/p95 over ≥ 200 varied queries with and without
-   filters (target p95 ≤ 50 ms), and peak RSS.
+   filters (target p95 ≤ 50 ms), and peak RSS;
+4. reliability costs: an unchanged re-ingest of the big index (every ingest checks the
+   sidecars and lists the store's ids against bm25.npz), a repair after a third of the
+   vectors are lost, and how long a search takes to fail against a chroma server that
+   accepts connections and never answers (the DRAFTER_CHROMA_TIMEOUT deadline, default 15 s).
 
 Prints a table and writes ``benchmarks/results/index.json``.
 """
@@ -226,6 +230,38 @@ def main() -> None:
         "target_p95_ms": 50.0,
     }
     retriever.close()
+
+    # 4. reliability costs -----------------------------------------------------------------
+    from drafter.errors import StoreError
+    from drafter.index.build import repair_index
+    from drafter.index.store import ChromaStore
+
+    t = time.perf_counter()
+    unchanged = ingest(files, config=big_cfg, parse=parse_json_plan)
+    results["verify"] = {"unchanged_reingest_s": round(time.perf_counter() - t, 2), "chunks": unchanged.chunks_total}
+    store = ChromaStore.of_index(big_cfg)
+    lost = sorted(store.ids())[::3]
+    store.delete(lost)
+    t = time.perf_counter()
+    repaired = repair_index(big_cfg, parse=parse_json_plan)
+    results["verify"].update(lost_vectors=len(lost), repair_s=round(time.perf_counter() - t, 1),
+                             repaired=repaired.repairs[:1])
+    print(f"unchanged re-ingest at {unchanged.chunks_total} chunks: {results['verify']['unchanged_reingest_s']} s; "
+          f"repair of {len(lost)} lost vectors: {results['verify']['repair_s']} s", flush=True)
+    import socket
+
+    frozen = socket.socket()
+    frozen.bind(("127.0.0.1", 0))
+    frozen.listen(8)  # the kernel completes the handshake; nobody ever answers
+    hang_cfg = IndexConfig.resolve(tmp / "hang", chroma_url=f"http://127.0.0.1:{frozen.getsockname()[1]}")
+    t = time.perf_counter()
+    try:
+        ChromaStore(hang_cfg).count()
+    except StoreError as exc:
+        results["hang"] = {"deadline_s": hang_cfg.chroma_timeout, "failed_after_s": round(time.perf_counter() - t, 2),
+                           "error": str(exc)}
+    frozen.close()
+    print(f"frozen chroma server: one-line error after {results['hang']['failed_after_s']} s", flush=True)
     results["peak_rss_mb"] = round(rss_mb(), 1)
     results["index_dir_mb"] = round(sum(f.stat().st_size for f in (tmp / "big").rglob("*") if f.is_file()) / 2**20, 1)
 
@@ -247,6 +283,10 @@ def main() -> None:
     for key, label in (("no_filter", "no filter"), ("unit", "unit filter"), ("unit_section_kind", "unit+section+kind")):
         r = s[key]
         rows.append((f"search p50 / p95, {label} ({r['queries']} queries)", f"{r['p50_ms']} / {r['p95_ms']} ms (target p95 ≤ 50)"))
+    v = results["verify"]
+    rows.append((f"unchanged re-ingest at {v['chunks']} chunks (checks every sidecar and the store)", f"{v['unchanged_reingest_s']} s"))
+    rows.append((f"repair after {v['lost_vectors']} vectors were lost", f"{v['repair_s']} s"))
+    rows.append(("search against a chroma server that never answers", f"{results['hang']['failed_after_s']} s (deadline {results['hang']['deadline_s']:g} s)"))
     rows.append(("peak RSS", f"{results['peak_rss_mb']} MB"))
     rows.append(("index folder size", f"{results['index_dir_mb']} MB"))
     w = max(len(a) for a, _ in rows)
