@@ -259,3 +259,33 @@ def test_same_file_name_in_two_folders_are_two_sources(folder, config, tmp_path)
     assert names(rep.files_new) == ["a.txt", "a.txt", "b.txt"] and not rep.files_skipped
     s = _consistent(config)
     assert len(s["plans"]) == 3 and "a#1" in s["plans"] and any(p.startswith("a~") for p in s["plans"])
+
+
+def test_plans_without_text_make_an_index_without_vectors(tmp_path, config):
+    from drafter.errors import MissingIndexError
+    from drafter.index.retrieve import Retriever
+
+    d = tmp_path / "bare"
+    d.mkdir()
+    (d / "x.txt").write_text("单位：hospital\n", encoding="utf-8")  # a plan of a title only, empty body
+    import dataclasses
+
+    rep = ingest([d], config=config, parse=lambda p: [dataclasses.replace(parse_simple(p)[0], text="", sections=[])])
+    assert rep.plans_total == 1 and rep.chunks_total == 0 and not rep.refitted
+    with pytest.raises(MissingIndexError):
+        Retriever(config)
+    write_sample(d, "y", "hospital", ["care"])
+    grown = ingest([d], config=config, parse=parse_simple)
+    assert grown.refitted and grown.chunks_total > 0
+    _consistent(config)
+
+
+def test_a_change_that_leaves_the_chunks_alike_is_still_recorded(folder, config):
+    ingest([folder], config=config, parse=parse_simple)
+    lines = (folder / "a.txt").read_text(encoding="utf-8").split("\n")
+    lines.insert(2, "")  # a blank line before the first heading: the bytes change, the plan's text does not
+    (folder / "a.txt").write_text("\n".join(lines), encoding="utf-8")
+    rep = ingest([folder], config=config, parse=parse_simple)
+    assert names(rep.files_changed) == ["a.txt"] and rep.chunks_added == rep.chunks_removed == 0
+    again = ingest([folder], config=config, parse=parse_simple)
+    assert names(again.files_unchanged) == ["a.txt", "b.txt"]  # the new hash was recorded

@@ -204,10 +204,11 @@ class BM25Index:
             "term_count": self.term_count, "term_ptr": self.term_ptr, "post_row": self.post_row,
             "post_tf": self.post_tf, "post_w": self.post_w, "doc_len": self.doc_len,
         }
-        for f in FIELDS:
-            arrays[f"code_{f}"] = self.codes[f]
-            arrays[f"labels_{f}"] = _pack(self.labels[f])
-            arrays[f"n_labels_{f}"] = np.array(len(self.labels[f]))
+        for f in FIELDS:  # an index that never had a chunk has no per-field arrays yet
+            labels = self.labels.get(f, [])
+            arrays[f"code_{f}"] = self.codes.get(f, np.zeros(0, np.int32))
+            arrays[f"labels_{f}"] = _pack(labels)
+            arrays[f"n_labels_{f}"] = np.array(len(labels))
         with open(path, "wb") as fh:
             np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub types the first keyword as allow_pickle
 
@@ -292,8 +293,8 @@ class BM25Index:
         for f, values in allowed.items():
             if values is None:
                 continue
-            codes = [i for i, lab in enumerate(self.labels[f]) if lab in values]
-            fm = np.isin(self.codes[f], np.asarray(codes, dtype=np.int32))
+            codes = [i for i, lab in enumerate(self.labels.get(f, [])) if lab in values]
+            fm = np.isin(self.codes.get(f, np.zeros(len(self.ids), np.int32)), np.asarray(codes, dtype=np.int32))
             m = fm if m is None else (m & fm)
         return m
 

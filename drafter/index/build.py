@@ -214,7 +214,7 @@ def _run(paths: Sequence[Path | str] | None, *, config: IndexConfig | None, rebu
                 f"none of the {len(files)} files could be read (" + "; ".join(
                     f"{s['file']}: {s['reason']}" for s in scan.skipped[:3]) + "): pass text, Markdown or .docx plans")
         update = _plan_update(state, scan, removed)
-        if update.empty and not state.repairs and not rebuild:
+        if update.empty and not scan.parsed and not state.repairs and not rebuild:
             if state.orphans and state.store is not None:  # vectors an interrupted update left: nobody reads them
                 state.store.delete(sorted(state.orphans))
             _finish(report, state, state.manifest, len(state.bm), t0)
@@ -340,11 +340,12 @@ def _write(lp: IndexPaths, config: IndexConfig, state: State, scan: Scan, update
         delete = [] if refitted else sorted(((update.leaving | state.orphans) - final)
                                             & (state.store_ids | {c.id for c in update.to_store}))
         drop = list(state.drop_after)
-        if refitted and state.store is not None and state.store.name != store.name:
+        current = store.name if store is not None else None
+        if refitted and state.store is not None and state.store.name != current:
             drop.append(state.store.name)
-        if state.drop_local_others or (refitted and not config.chroma_url):
-            drop += [n for n in store.collection_names() if n != store.name and _ours(n, config)]
-        journal.commit(delete=delete, collection=store.name, drop=drop, keep_fit=fit_id)
+        if store is not None and (state.drop_local_others or (refitted and not config.chroma_url)):
+            drop += [n for n in store.collection_names() if n != current and _ours(n, config)]
+        journal.commit(delete=delete, collection=current, drop=drop, keep_fit=fit_id)
     except OSError as exc:
         journal.abandon(say)
         raise IndexWriteError(
@@ -367,10 +368,12 @@ def _ours(name: str, config: IndexConfig) -> bool:
 
 
 def _write_vectors(config: IndexConfig, state: State, update: Update, journal: Journal, progress: Progress,
-                   lp: IndexPaths) -> tuple[Any, dict[str, Any], str, bool]:
+                   lp: IndexPaths) -> tuple[Any, dict[str, Any] | None, str | None, bool]:
     """Add the vectors the update needs; a (re)fit writes every chunk into a new collection."""
     emb_meta = state.manifest["embedder"]
     final = (set(state.bm.ids) - update.leaving) | {c.id for c in update.to_bm25}
+    if not final and state.embedder is None:  # plans without a chunk of text: nothing to fit or store yet
+        return state.store, emb_meta, (emb_meta or {}).get("fit_id"), False
     refit = state.embedder is None or (
         bool(emb_meta.get("needs_fit", True)) and len(final) > REFIT_GROWTH * max(1, int(emb_meta.get("fitted_on", 0)))
     )
@@ -384,7 +387,7 @@ def _write_vectors(config: IndexConfig, state: State, update: Update, journal: J
     embedder = make_embedder((emb_meta or {}).get("spec") or configured_spec())
     if embedder.needs_fit:
         progress(0, len(everything), "fitting the embedder")
-        embedder.fit([c.text for c in everything] or ["空"])
+        embedder.fit([c.text for c in everything])
     fit_id = uuid.uuid4().hex[:12]
     name = f"{config.collection}-{fit_id}"
     journal.created_collection(name)
@@ -424,7 +427,7 @@ def _embed_and_store(store: Any, embedder: Any, chunks: list[Chunk], progress: P
         progress(min(i + EMBED_BATCH, total), total, "embedding")
 
 
-def _new_manifest(state: State, scan: Scan, update: Update, emb_meta: dict[str, Any], config: IndexConfig,
+def _new_manifest(state: State, scan: Scan, update: Update, emb_meta: dict[str, Any] | None, config: IndexConfig,
                   chunks: int) -> dict[str, Any]:
     manifest = dict(state.manifest)
     sources = dict(manifest["sources"])
