@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "section_stats": "drafter.domain.taxonomy",
     # index
     "ingest": "drafter.index.build",
+    "repair_index": "drafter.index.build",
     "list_plans": "drafter.index.catalog",
     "search": "drafter.index.retrieve",
     "Retriever": "drafter.index.retrieve",

@@ -54,6 +54,14 @@ class StoreError(IndexError_):
     """The vector store (local chroma folder or chroma server) failed."""
 
 
+class DamagedIndexError(IndexError_):
+    """A file of the index is missing, unreadable or contradicts the others; the message says the fix."""
+
+
+class IndexWriteError(IndexError_):
+    """The index could not be written (a full disk, a read-only folder); it was left as it was."""
+
+
 class ModelError(DrafterError):
     """The chat model could not be used: auth, rate limit, server error, timeout, no connection."""
 

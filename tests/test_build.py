@@ -18,6 +18,14 @@ from drafter.index.layout import IndexPaths
 from drafter.index.store import ChromaStore
 
 
+def names(files: list[str]) -> list[str]:
+    return sorted(os.path.basename(f) for f in files)
+
+
+def key(path) -> str:
+    return str(path.resolve())
+
+
 def _state(config: IndexConfig) -> dict:
     lp = IndexPaths.of(config)
     bm = BM25Index.load(lp.bm25)
@@ -58,7 +66,7 @@ def test_ingest_then_reingest_changes_nothing(folder, config):
     first = ingest(
         [folder], config=config, parse=parse_simple, progress=lambda d, t, label: progress.append((d, t, label))
     )
-    assert sorted(first.files_new) == ["a.txt", "b.txt"] and first.plans_total == 2
+    assert names(first.files_new) == ["a.txt", "b.txt"] and first.plans_total == 2
     assert first.chunks_added == first.chunks_total > 0 and first.refitted
     assert any(label == "embedding" for _, _, label in progress) and any(label == "a.txt" for _, _, label in progress)
     before = _consistent(config)
@@ -66,26 +74,28 @@ def test_ingest_then_reingest_changes_nothing(folder, config):
     mtimes = {p: p.stat().st_mtime_ns for p in (lp.manifest, lp.bm25, lp.plans)}
 
     again = ingest([folder], config=config, parse=parse_simple)
-    assert sorted(again.files_unchanged) == ["a.txt", "b.txt"]
+    assert names(again.files_unchanged) == ["a.txt", "b.txt"]
     assert again.files_read == 0 and again.chunks_added == again.chunks_removed == 0
     assert again.chunks_total == first.chunks_total
     assert "2 unchanged" in again.describe()
     assert _consistent(config)["bm25_ids"] == before["bm25_ids"]
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes  # nothing rewritten
     d = again.to_dict()
-    assert json.loads(json.dumps(d, ensure_ascii=False))["files_unchanged"] == ["a.txt", "b.txt"]
+    assert names(json.loads(json.dumps(d, ensure_ascii=False))["files_unchanged"]) == ["a.txt", "b.txt"]
 
 
 def test_changed_file_is_reindexed_and_others_kept(folder, config):
     ingest([folder], config=config, parse=parse_simple)
     old = _state(config)
-    old_a = set(old["manifest"]["sources"]["a.txt"]["plans"])
+    old_a = set(old["manifest"]["sources"][key(folder / "a.txt")]["plans"])
     write_sample(folder, "a", "kindergarten", ["guiding", "culture"])  # care → culture
     rep = ingest([folder / "a.txt"], config=config, parse=parse_simple)
-    assert rep.files_changed == ["a.txt"] and rep.chunks_removed > 0 and rep.chunks_added > 0
+    assert names(rep.files_changed) == ["a.txt"] and rep.chunks_removed > 0 and rep.chunks_added > 0
+    assert (rep.plans_added, rep.plans_changed, rep.plans_removed) == (0, 1, 0)
+    assert rep.chunks_total == len(old["bm25_ids"]) + rep.chunks_added - rep.chunks_removed
     new = _consistent(config)
-    assert "b.txt" in new["manifest"]["sources"]  # a source not named in this ingest stays
-    assert set(new["manifest"]["sources"]["a.txt"]["plans"]) == old_a
+    assert key(folder / "b.txt") in new["manifest"]["sources"]  # a source not named in this ingest stays
+    assert set(new["manifest"]["sources"][key(folder / "a.txt")]["plans"]) == old_a
     gone = set(old["bm25_ids"]) - set(new["bm25_ids"])
     assert len(gone) == rep.chunks_removed
     texts = " ".join(c.text for c in ChromaStore.of_index(config).get(new["bm25_ids"]) if c.plan_id == "a#1")
@@ -98,12 +108,16 @@ def test_new_file_added_and_rebuild_starts_over(folder, config, tmp_path):
     other.mkdir()
     write_sample(other, "c", "enterprise", ["culture"])
     rep = ingest([other], config=config, parse=parse_simple)
-    assert rep.files_new == ["c.txt"] and rep.plans_total == 3
-    _consistent(config)
+    assert names(rep.files_new) == ["c.txt"] and rep.plans_total == 3
+    before = _consistent(config)
     rebuilt = ingest([other], config=config, parse=parse_simple, rebuild=True)
     assert rebuilt.rebuilt and rebuilt.plans_total == 1
+    # counters compare the rebuilt index with the old one: c#1 stayed, a#1 and b#1 left
+    assert (rebuilt.plans_added, rebuilt.plans_removed) == (0, 2)
+    assert rebuilt.chunks_total == len(before["bm25_ids"]) + rebuilt.chunks_added - rebuilt.chunks_removed
+    assert "index rebuilt" in rebuilt.describe()
     s = _consistent(config)
-    assert list(s["manifest"]["sources"]) == ["c.txt"]
+    assert list(s["manifest"]["sources"]) == [key(other / "c.txt")]
 
 
 def test_refit_when_grown_by_half(config, tmp_path):
@@ -131,7 +145,7 @@ def test_bad_files_skipped_with_warning(folder, config):
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02binary")
     warnings: list[str] = []
     rep = ingest([folder], config=config, parse=parse_simple, warn=warnings.append)
-    assert sorted(s["file"] for s in rep.files_skipped) == ["binary.txt", "empty.txt"]
+    assert names([s["file"] for s in rep.files_skipped]) == ["binary.txt", "empty.txt"]
     assert any("empty.txt" in w for w in warnings) and "skipped" in rep.describe()
     assert rep.plans_total == 2
 
@@ -145,6 +159,16 @@ def test_all_bad_raises_no_documents(tmp_path, config):
         ingest([bad], config=config, parse=parse_simple)
     with pytest.raises(InputError, match="does not exist"):
         ingest([tmp_path / "nope"], config=config, parse=parse_simple)
+
+
+def test_a_rebuild_from_unreadable_files_keeps_the_index(folder, config, tmp_path):
+    ingest([folder], config=config, parse=parse_simple)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_text("", encoding="utf-8")
+    with pytest.raises(NoDocumentsError, match="none of the 1 files"):
+        ingest([bad], config=config, parse=parse_simple, rebuild=True)
+    assert len(_consistent(config)["plans"]) == 2
 
 
 def test_concurrent_ingests_leave_a_consistent_index(tmp_path, config):
@@ -232,19 +256,48 @@ def test_two_processes_ingesting_at_once(tmp_path, config):
             subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         )
     for p in procs:
-        _out, err = p.communicate(timeout=120)
+        _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
     s = _consistent(config)
     assert len(s["manifest"]["sources"]) == 6
     assert len(s["plans"]) == 6
 
 
-def test_same_file_name_twice_is_skipped(folder, config, tmp_path):
+def test_same_file_name_in_two_folders_are_two_sources(folder, config, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     write_sample(other, "a", "enterprise", ["finance"])
-    warnings: list[str] = []
-    rep = ingest([folder, other], config=config, parse=parse_simple, warn=warnings.append)
-    assert sorted(rep.files_new) == ["a.txt", "b.txt"]
-    assert len(rep.files_skipped) == 1 and "rename one" in rep.files_skipped[0]["reason"]
-    assert any("another a.txt" in w for w in warnings)
+    rep = ingest([folder, other], config=config, parse=parse_simple)
+    assert names(rep.files_new) == ["a.txt", "a.txt", "b.txt"] and not rep.files_skipped
+    s = _consistent(config)
+    assert len(s["plans"]) == 3 and "a#1" in s["plans"] and any(p.startswith("a~") for p in s["plans"])
+
+
+def test_plans_without_text_make_an_index_without_vectors(tmp_path, config):
+    from drafter.errors import MissingIndexError
+    from drafter.index.retrieve import Retriever
+
+    d = tmp_path / "bare"
+    d.mkdir()
+    (d / "x.txt").write_text("单位：hospital\n", encoding="utf-8")  # a plan of a title only, empty body
+    import dataclasses
+
+    rep = ingest([d], config=config, parse=lambda p: [dataclasses.replace(parse_simple(p)[0], text="", sections=[])])
+    assert rep.plans_total == 1 and rep.chunks_total == 0 and not rep.refitted
+    with pytest.raises(MissingIndexError):
+        Retriever(config)
+    write_sample(d, "y", "hospital", ["care"])
+    grown = ingest([d], config=config, parse=parse_simple)
+    assert grown.refitted and grown.chunks_total > 0
+    _consistent(config)
+
+
+def test_a_change_that_leaves_the_chunks_alike_is_still_recorded(folder, config):
+    ingest([folder], config=config, parse=parse_simple)
+    lines = (folder / "a.txt").read_text(encoding="utf-8").split("\n")
+    lines.insert(2, "")  # a blank line before the first heading: the bytes change, the plan's text does not
+    (folder / "a.txt").write_text("\n".join(lines), encoding="utf-8")
+    rep = ingest([folder], config=config, parse=parse_simple)
+    assert names(rep.files_changed) == ["a.txt"] and rep.chunks_added == rep.chunks_removed == 0
+    again = ingest([folder], config=config, parse=parse_simple)
+    assert names(again.files_unchanged) == ["a.txt", "b.txt"]  # the new hash was recorded

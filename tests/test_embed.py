@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import textwrap
@@ -147,7 +148,7 @@ class _EmbeddingServer:
                 data = []
                 for i, text in enumerate(body["input"]):
                     v = [0.0] * 32
-                    for a, b in zip(text, text[1:]):
+                    for a, b in itertools.pairwise(text):
                         v[zlib.crc32((a + b).encode()) % 32] += 1.0
                     data.append({"object": "embedding", "index": i, "embedding": v})
                 out = json.dumps(

@@ -144,11 +144,109 @@ def test_markdown_marks_are_stripped(tmp_path: Path) -> None:
     assert plan.sections[0].section_id == "guiding_ideology"
 
 
-def test_two_files_with_one_name_would_collide_and_the_second_is_skipped(tmp_path: Path) -> None:
+def test_two_files_with_one_name_both_get_plans_with_distinct_ids(tmp_path: Path) -> None:
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "plan.txt").write_text(PLAN, encoding="utf-8")
+    (tmp_path / "a" / "plan.md").write_text(PLAN, encoding="utf-8")
     warnings: list[str] = []
     plans = load_plans([tmp_path], warn=warnings.append)
-    assert [p.id for p in plans] == ["plan#1"]
-    assert len(warnings) == 1 and warnings[0].startswith("skipped plan.txt: same file name as")
+    ids = [p.id for p in plans]
+    assert len(ids) == 3 and len(set(ids)) == 3 and ids[0] == "plan#1"
+    assert all(i.startswith("plan~") for i in ids[1:]) and not warnings
+    assert {p.source for p in plans} == {"plan.txt", "plan.md"}
+
+
+def test_the_walk_names_what_it_leaves_out(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "a.txt").write_text(PLAN, encoding="utf-8")
+    (tmp_path / "plans" / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "plans" / "photo.png").write_bytes(b"\x89PNG")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "b.txt").write_text(PLAN, encoding="utf-8")
+    real = os.scandir
+
+    def scandir(path):  # tests run as root, where chmod 000 does not stop reading
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    skipped: list[tuple[str, str]] = []
+    found = iter_source_files([tmp_path], on_skip=lambda p, why: skipped.append((p.name, why)))
+    assert [p.name for p in found] == ["a.txt"]
+    reasons = dict(skipped)
+    assert set(reasons) == {"scan.pdf", "photo.png", "locked"}
+    assert ".pdf files are not read" in reasons["scan.pdf"] and "Permission denied" in reasons["locked"]
+    warnings: list[str] = []
+    load_plans([tmp_path], warn=warnings.append)
+    assert len(warnings) == 3 and all(w.startswith("skipped ") and "\n" not in w for w in warnings)
+
+
+def test_english_text_is_not_a_plan(tmp_path: Path) -> None:
+    english = tmp_path / "en.txt"
+    english.write_text(
+        "This is an English paragraph about the union plan for next year. We will hold meetings and "
+        "organise activities for all the staff members of the school.\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="no Chinese plan text found"):
+        plans_from_file(english)
+
+
+def _docx_bytes(document_xml: bytes) -> bytes:
+    import io
+    import zipfile
+
+    import docx
+
+    buf = io.BytesIO()
+    docx.Document().save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = document_xml if info.filename == "word/document.xml" else src.read(info.filename)
+            z.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_docx_with_broken_xml_is_one_line_input_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(_docx_bytes(b"<w:document><w:body><w:p>unclosed"))
+    with pytest.raises(InputError) as info:
+        read_document(broken)
+    assert "broken.docx: not a readable .docx file (XMLSyntaxError" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_docx_zip_bomb_is_refused_before_parsing(tmp_path: Path) -> None:
+    import time
+    import tracemalloc
+
+    head = b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(_docx_bytes(head + b"<w:p/>" * (40 * 2**20 // 6) + b"</w:body></w:document>"))
+    assert bomb.stat().st_size < 2**20
+    tracemalloc.start()
+    t = time.perf_counter()
+    with pytest.raises(InputError, match="zip bomb"):
+        read_document(bomb)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert time.perf_counter() - t < 1.0 and peak < 16 * 2**20
+
+
+def test_oversized_files_are_refused(tmp_path: Path, monkeypatch) -> None:
+    from drafter.ingestion import load
+
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", 1000)
+    big = tmp_path / "big.txt"
+    big.write_text(PLAN * 10, encoding="utf-8")
+    with pytest.raises(InputError, match="too large"):
+        read_document(big)
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", 10**9)
+    monkeypatch.setattr(load, "MAX_TEXT_CHARS", 100)
+    with pytest.raises(InputError, match="characters of text"):
+        read_document(big)

@@ -59,7 +59,7 @@ def test_add_query_get_delete(store, chunks):
     assert [c.section_id for c, _ in hits] == ["finance"]
 
     assert store.get([chunks[1].id, "missing", chunks[0].id]) == [chunks[1], chunks[0]]
-    ids, _texts, metas = store.get_all()
+    ids, _, metas = store.get_all()
     assert sorted(ids) == sorted(c.id for c in chunks)
     assert {m["plan_id"] for m in metas} == {"k#1", "h#1"}
 
@@ -70,7 +70,7 @@ def test_add_query_get_delete(store, chunks):
 
 def test_cosine_distances(store, chunks):
     store.add(chunks[:2], np.array([[1, 0, 0, 0], [0, 1, 0, 0]], dtype=np.float32))
-    (first, d0), (_second, d1) = store.query(np.array([1, 0, 0, 0], dtype=np.float32), k=2)
+    (first, d0), (_, d1) = store.query(np.array([1, 0, 0, 0], dtype=np.float32), k=2)
     assert first.id == chunks[0].id and d0 == pytest.approx(0.0, abs=1e-5) and d1 == pytest.approx(1.0, abs=1e-5)
 
 
@@ -88,3 +88,65 @@ def test_bad_collection_name_is_a_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match="not valid for chroma"):
         ChromaStore(IndexConfig(index_dir=tmp_path, collection="工会 计划"))
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+@pytest.mark.parametrize("server", ["never_accepts", "accepts_and_never_answers", "answers_slowly"])
+def test_a_hanging_server_costs_at_most_the_deadline(tmp_path, server):
+    import time
+
+    import hanging_servers
+
+    with getattr(hanging_servers, server)() as url:
+        config = IndexConfig(index_dir=tmp_path, chroma_url=url, chroma_timeout=1.0)
+        t = time.monotonic()
+        with pytest.raises(StoreError) as info:
+            ChromaStore(config).count()
+        took = time.monotonic() - t
+    msg = str(info.value)
+    assert took < 2.5, took
+    assert f"chroma server at {url} did not answer within 1 s" in msg and "DRAFTER_CHROMA_TIMEOUT" in msg
+    assert "\n" not in msg
+
+
+def test_with_deadline_returns_and_raises_like_the_call():
+    from drafter.index.store import with_deadline
+
+    assert with_deadline(lambda: 42, 1.0, "http://x:1") == 42
+    with pytest.raises(KeyError):
+        with_deadline(lambda: {}["missing"], 1.0, "http://x:1")
+
+
+# --------------------------------------------------------------------------- one client per folder, many threads
+
+
+def test_one_client_per_folder_shared_by_threads(tmp_path, chunks):
+    import threading
+
+    from drafter.index.store import shared_client
+
+    config = IndexConfig(index_dir=tmp_path / "idx", collection="threads")
+    ChromaStore(config).add(chunks, _vectors(len(chunks)))
+    clients, errors, results = [], [], []
+    start = threading.Barrier(8)
+
+    def work():
+        try:
+            start.wait()
+            store = ChromaStore(IndexConfig(index_dir=tmp_path / "idx", collection="threads"))
+            clients.append(store._client)
+            for _ in range(5):
+                results.append(len(store.query(_vectors(1)[0], k=3)))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:2]
+    assert len({id(c) for c in clients}) == 1 and clients[0] is shared_client(config)
+    assert results == [3] * 40

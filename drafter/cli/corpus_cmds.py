@@ -25,18 +25,41 @@ def _dump(data: object) -> None:
 @app.command()
 @handle_errors
 def ingest(
-    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders (.txt .md .docx); default: the built-in corpus."),
+    paths: Optional[list[Path]] = typer.Argument(
+        None, help="Files or folders (.txt .md .docx); default: the built-in corpus."
+    ),
     index: Optional[Path] = IndexOpt,
     chroma_url: Optional[str] = ChromaUrlOpt,
-    rebuild: bool = typer.Option(False, "--rebuild", help="Drop the index and build it anew from PATHS."),
+    rebuild: bool = typer.Option(
+        False,
+        "--rebuild",
+        help="Build the index anew from PATHS (the old one is replaced once the new one is complete).",
+    ),
+    prune: bool = typer.Option(False, "--prune", help="Remove indexed files that no longer exist."),
+    repair: bool = typer.Option(
+        False, "--repair", help="Only check the index and repair it from its recorded files (no PATHS)."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Clean, split, tag and segment plans, and index them (re-ingesting unchanged files changes nothing)."""
-    from drafter.index.build import ingest as run_ingest
+    """Clean, split, tag and segment plans, and index them (re-ingesting unchanged files changes nothing).
 
+    Every ingest first checks the index and repairs what it can; --repair does only that.
+    """
+    from drafter.errors import InputError
+    from drafter.index.build import ingest as run_ingest
+    from drafter.index.build import repair_index as run_repair
+
+    if repair and (paths or rebuild):
+        raise InputError("--repair reads no new files: drop PATHS and --rebuild (every ingest repairs the index too)")
+    config = _config(index, chroma_url)
     progress = Progress("ingest")
     try:
-        report = run_ingest(paths or None, config=_config(index, chroma_url), rebuild=rebuild, progress=progress, warn=info)
+        if repair:
+            report = run_repair(config, prune=prune, progress=progress, warn=info)
+        else:
+            report = run_ingest(
+                paths or None, config=config, rebuild=rebuild, prune=prune, progress=progress, warn=info
+            )
     finally:
         progress.close()
     if as_json:
@@ -62,8 +85,7 @@ def corpus(
         _dump([p.summary() for p in plans])
         return
     rows = [
-        (p.id, p.unit.value, p.kind.value, p.year.value or "-", p.script.value, len(p.text), p.title)
-        for p in plans
+        (p.id, p.unit.value, p.kind.value, p.year.value or "-", p.script.value, len(p.text), p.title) for p in plans
     ]
     typer.echo(render(["id", "unit", "kind", "year", "script", "chars", "title"], rows))
     typer.echo(f"\n{len(plans)} plans from {len({p.source for p in plans})} files")
@@ -74,7 +96,9 @@ def corpus(
 def search(
     query: str = typer.Argument(..., help="What to look for, e.g. 送温暖"),
     unit: Optional[str] = typer.Option(None, "--unit", help="Only plans of this unit type (e.g. hospital, 医院)."),
-    section: Optional[str] = typer.Option(None, "--section", help="Only this canonical section id (see `drafter sections`)."),
+    section: Optional[str] = typer.Option(
+        None, "--section", help="Only this canonical section id (see `drafter sections`)."
+    ),
     kind: Optional[str] = typer.Option(None, "--kind", help="plan, summary or summary_and_plan."),
     k: int = typer.Option(5, "-k", "--k", min=1, max=100, help="How many passages."),
     index: Optional[Path] = IndexOpt,
@@ -117,8 +141,10 @@ def sections(
         if as_json:
             _dump([s.to_dict() for s in taxonomy.sections])
             return
-        rows = [(s.id, s.name, s.order, ",".join(s.units) or "all", "、".join(s.aliases[:4])) for s in taxonomy.sections]
-        typer.echo(render(["id", "name", "order", "units", "aliases"], rows, max_width=48))
+        names = [
+            (s.id, s.name, s.order, ",".join(s.units) or "all", "、".join(s.aliases[:4])) for s in taxonomy.sections
+        ]
+        typer.echo(render(["id", "name", "order", "units", "aliases"], names, max_width=48))
         return
     from drafter.index.catalog import list_plans
 
@@ -128,7 +154,7 @@ def sections(
         _dump(table)
         return
     units = table["units"]
-    rows = []
+    rows: list[list[object]] = []
     for sid, row in table["sections"].items():
         rows.append([sid, row["name"], *[row["by_unit"].get(u, 0) for u in units], row["total"]])
     headers = ["section", "name", *units, "total"]

@@ -36,9 +36,82 @@ K1 = 1.5
 B = 0.75
 
 STOPWORDS = frozenset(
-    """的 了 和 与 及 或 是 在 对 为 以 等 把 被 将 从 向 由 于 之 其 这 那 此 并 而 且 也 都 就 又 要 能 会 可 各 每 个
-    我们 你们 他们 我 你 他 她 它 一 一个 一些 这些 那些 有 没有 不 上 下 中 里 着 过 让 使 给 则 但 还 即 如 若 因 所
-    以及 通过 进行""".split()
+    [
+        "的",
+        "了",
+        "和",
+        "与",
+        "及",
+        "或",
+        "是",
+        "在",
+        "对",
+        "为",
+        "以",
+        "等",
+        "把",
+        "被",
+        "将",
+        "从",
+        "向",
+        "由",
+        "于",
+        "之",
+        "其",
+        "这",
+        "那",
+        "此",
+        "并",
+        "而",
+        "且",
+        "也",
+        "都",
+        "就",
+        "又",
+        "要",
+        "能",
+        "会",
+        "可",
+        "各",
+        "每",
+        "个",
+        "我们",
+        "你们",
+        "他们",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "一",
+        "一个",
+        "一些",
+        "这些",
+        "那些",
+        "有",
+        "没有",
+        "不",
+        "上",
+        "下",
+        "中",
+        "里",
+        "着",
+        "过",
+        "让",
+        "使",
+        "给",
+        "则",
+        "但",
+        "还",
+        "即",
+        "如",
+        "若",
+        "因",
+        "所",
+        "以及",
+        "通过",
+        "进行",
+    ]
 )
 
 _PUNCT_CATS = {"P", "S", "Z", "C"}
@@ -100,13 +173,14 @@ class BM25Index:
     labels: dict[str, list[str]] = field(default_factory=dict)
     _term_index: dict[str, int] | None = field(default=None, repr=False)
     _row_index: dict[str, int] | None = field(default=None, repr=False)
+    _segmenter: tuple[int, float] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     # -- building -----------------------------------------------------------------
     @classmethod
-    def build(cls, chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]) -> "BM25Index":
+    def build(cls, chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]) -> BM25Index:
         return cls().updated(remove=set(), chunks=chunks, tokens=tokens)
 
     def _triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -115,13 +189,17 @@ class BM25Index:
         term = np.repeat(np.arange(len(self.terms), dtype=np.int64), lengths)
         return term, self.post_row.astype(np.int64), self.post_tf
 
-    def updated(self, *, remove: set[str], chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]) -> "BM25Index":
+    def updated(self, *, remove: set[str], chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]) -> BM25Index:
         """A new index without the chunks in ``remove`` and with ``chunks`` (tokenised) added."""
         keep = np.array([cid not in remove for cid in self.ids], dtype=bool) if self.ids else np.zeros(0, bool)
         new_row_of_old = np.cumsum(keep) - 1
-        ids = [cid for cid, k in zip(self.ids, keep) if k]
-        meta = {f: [self.labels[f][c] for c, k in zip(self.codes[f], keep) if k] for f in FIELDS} if self.ids else {f: [] for f in FIELDS}
-        doc_len = [float(x) for x, k in zip(self.doc_len, keep) if k]
+        ids = [cid for cid, k in zip(self.ids, keep, strict=True) if k]
+        meta = (
+            {f: [self.labels[f][c] for c, k in zip(self.codes[f], keep, strict=True) if k] for f in FIELDS}
+            if self.ids
+            else {f: [] for f in FIELDS}
+        )
+        doc_len = [float(x) for x, k in zip(self.doc_len, keep, strict=True) if k]
 
         # old postings of kept rows, as (old term id, row, tf)
         term, row, tf = self._triples()
@@ -133,7 +211,7 @@ class BM25Index:
         add_terms: list[str] = []
         add_rows: list[int] = []
         add_tfs: list[float] = []
-        for chunk, toks in zip(chunks, tokens):
+        for chunk, toks in zip(chunks, tokens, strict=True):
             if chunk.id in have:
                 continue
             have.add(chunk.id)
@@ -164,7 +242,7 @@ class BM25Index:
         if not used.all():
             remap = np.cumsum(used) - 1
             tid = remap[tid]
-            vocab = [t for t, u in zip(vocab, used) if u]
+            vocab = [t for t, u in zip(vocab, used, strict=True) if u]
         order = np.lexsort((all_rows, tid))
         tid, all_rows, all_tf = tid[order], all_rows[order], all_tf[order]
         counts = np.bincount(tid, minlength=len(vocab))
@@ -173,8 +251,13 @@ class BM25Index:
         term_count = np.bincount(tid, weights=all_tf, minlength=len(vocab)).astype(np.int64)
 
         out = BM25Index(
-            ids=ids, terms=vocab, term_count=term_count, term_ptr=ptr,
-            post_row=all_rows.astype(np.int32), post_tf=all_tf, doc_len=np.asarray(doc_len, dtype=np.float32),
+            ids=ids,
+            terms=vocab,
+            term_count=term_count,
+            term_ptr=ptr,
+            post_row=all_rows.astype(np.int32),
+            post_tf=all_tf,
+            doc_len=np.asarray(doc_len, dtype=np.float32),
         )
         for f in FIELDS:
             labels: list[str] = []
@@ -200,30 +283,90 @@ class BM25Index:
     # -- persistence ----------------------------------------------------------------
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {
-            "ids": _pack(self.ids), "n_ids": np.array(len(self.ids)),
-            "terms": _pack(self.terms), "n_terms": np.array(len(self.terms)),
-            "term_count": self.term_count, "term_ptr": self.term_ptr, "post_row": self.post_row,
-            "post_tf": self.post_tf, "post_w": self.post_w, "doc_len": self.doc_len,
+            "ids": _pack(self.ids),
+            "n_ids": np.array(len(self.ids)),
+            "terms": _pack(self.terms),
+            "n_terms": np.array(len(self.terms)),
+            "term_count": self.term_count,
+            "term_ptr": self.term_ptr,
+            "post_row": self.post_row,
+            "post_tf": self.post_tf,
+            "post_w": self.post_w,
+            "doc_len": self.doc_len,
         }
-        for f in FIELDS:
-            arrays[f"code_{f}"] = self.codes[f]
-            arrays[f"labels_{f}"] = _pack(self.labels[f])
-            arrays[f"n_labels_{f}"] = np.array(len(self.labels[f]))
+        for f in FIELDS:  # an index that never had a chunk has no per-field arrays yet
+            labels = self.labels.get(f, [])
+            arrays[f"code_{f}"] = self.codes.get(f, np.zeros(0, np.int32))
+            arrays[f"labels_{f}"] = _pack(labels)
+            arrays[f"n_labels_{f}"] = np.array(len(labels))
         with open(path, "wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub types the first keyword as allow_pickle
 
     @classmethod
-    def load(cls, path: Path) -> "BM25Index":
-        with np.load(path) as d:
-            out = cls(
-                ids=_unpack(d["ids"], int(d["n_ids"])), terms=_unpack(d["terms"], int(d["n_terms"])),
-                term_count=d["term_count"], term_ptr=d["term_ptr"], post_row=d["post_row"],
-                post_tf=d["post_tf"], post_w=d["post_w"], doc_len=d["doc_len"],
-            )
-            for f in FIELDS:
-                out.codes[f] = d[f"code_{f}"]
-                out.labels[f] = _unpack(d[f"labels_{f}"], int(d[f"n_labels_{f}"]))
+    def load(cls, path: Path) -> BM25Index:
+        """Read ``bm25.npz``; a truncated, foreign or inconsistent file raises ``ValueError``."""
+        try:
+            with np.load(path, allow_pickle=False) as d:
+                out = cls(
+                    ids=_unpack(d["ids"], int(d["n_ids"])),
+                    terms=_unpack(d["terms"], int(d["n_terms"])),
+                    term_count=d["term_count"],
+                    term_ptr=d["term_ptr"],
+                    post_row=d["post_row"],
+                    post_tf=d["post_tf"],
+                    post_w=d["post_w"],
+                    doc_len=d["doc_len"],
+                )
+                for f in FIELDS:
+                    out.codes[f] = d[f"code_{f}"]
+                    out.labels[f] = _unpack(d[f"labels_{f}"], int(d[f"n_labels_{f}"]))
+        except OSError:
+            raise
+        except Exception as exc:  # zipfile, numpy and unicode errors of a damaged file
+            raise ValueError(f"unreadable ({type(exc).__name__})") from None
+        out.check()
         return out
+
+    def check(self) -> None:
+        """Raise ``ValueError`` when the arrays contradict each other (a damaged or foreign file)."""
+        n, t = len(self.ids), len(self.terms)
+        problems = []
+        if len(set(self.ids)) != n:
+            problems.append("repeated chunk ids")
+        if len(self.doc_len) != n or any(len(self.codes.get(f, ())) != n for f in FIELDS):
+            problems.append("per-chunk arrays of the wrong length")
+        if (
+            len(self.term_ptr) != t + 1
+            or len(self.term_count) != t
+            or (t and int(self.term_ptr[-1]) != len(self.post_row))
+        ):
+            problems.append("term pointers of the wrong length")
+        if not (len(self.post_row) == len(self.post_tf) == len(self.post_w)):
+            problems.append("postings of different lengths")
+        if len(self.post_row) and (int(self.post_row.min()) < 0 or int(self.post_row.max()) >= n):
+            problems.append("postings pointing past the chunks")
+        for f in FIELDS:
+            codes = self.codes.get(f)
+            if (
+                codes is not None
+                and len(codes)
+                and (int(codes.min()) < 0 or int(codes.max()) >= len(self.labels.get(f, [])))
+            ):
+                problems.append(f"{f} codes without labels")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def plans(self) -> set[str]:
+        """The plan ids that have chunks here."""
+        labels = self.labels.get("plan", [])
+        return {labels[c] for c in np.unique(self.codes["plan"])} if self.ids else set()
+
+    def plan_of(self, chunk_ids: set[str]) -> set[str]:
+        """The plans these chunks belong to."""
+        index = self.row_index
+        rows = [index[c] for c in chunk_ids if c in index]
+        labels = self.labels.get("plan", [])
+        return {labels[int(self.codes["plan"][r])] for r in rows}
 
     # -- lookups ----------------------------------------------------------------------
     @property
@@ -253,8 +396,8 @@ class BM25Index:
         for f, values in allowed.items():
             if values is None:
                 continue
-            codes = [i for i, lab in enumerate(self.labels[f]) if lab in values]
-            fm = np.isin(self.codes[f], np.asarray(codes, dtype=np.int32))
+            codes = [i for i, lab in enumerate(self.labels.get(f, [])) if lab in values]
+            fm = np.isin(self.codes.get(f, np.zeros(len(self.ids), np.int32)), np.asarray(codes, dtype=np.int32))
             m = fm if m is None else (m & fm)
         return m
 
@@ -265,22 +408,27 @@ class BM25Index:
         index = self.term_index
         if not text or not index:
             return []
-        if not hasattr(self, "_maxlen"):
-            self._maxlen = min(max((len(t) for t in self.terms), default=1), 16)
-            self._logtotal = math.log(max(float(self.term_count.sum()), 1.0))
+        seg = self._segmenter
+        if seg is None:  # one assignment, so that another thread never sees half of it
+            seg = (
+                min(max((len(t) for t in self.terms), default=1), 16),
+                math.log(max(float(self.term_count.sum()), 1.0)),
+            )
+            self._segmenter = seg
+        maxlen, logtotal = seg
         n = len(text)
         route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
         route[n] = (0.0, n)
         counts = self.term_count
         for i in range(n - 1, -1, -1):
             best = (-math.inf, i + 1)
-            for j in range(i + 1, min(n, i + self._maxlen) + 1):
+            for j in range(i + 1, min(n, i + maxlen) + 1):
                 word = text[i:j]
                 tid = index.get(word)
                 if tid is None and j > i + 1:
                     continue
                 freq = float(counts[tid]) if tid is not None else 0.0
-                score = math.log(freq or 1.0) - self._logtotal + route[j][0]
+                score = math.log(freq or 1.0) - logtotal + route[j][0]
                 if score > best[0]:
                     best = (score, j)
             route[i] = best

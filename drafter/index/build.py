@@ -1,28 +1,35 @@
-"""``ingest``: source files → plans → chunks → vectors (chroma) + BM25 + sidecars, incrementally.
+"""``ingest``: source files → plans → chunks → vectors (chroma) + BM25 + sidecars, incrementally and atomically.
 
 Behaviour:
 
-* Each source file is known by its name and sha256 (in ``manifest.json``). A file
-  whose hash is unchanged is not read again ("unchanged"); a changed file's old
-  chunks are deleted and its new ones added; a new file is added. Files not named
-  in this ingest stay in the index; ``rebuild=True`` starts from nothing.
-* Chunk ids are content hashes, so identical chunks are never written twice.
+* A source file is known by its resolved path (a file of the built-in corpus as
+  ``builtin:<name>``, see :mod:`drafter.index.sources`) and its sha256, recorded in
+  ``manifest.json``. An unchanged file is not read again; a changed file's plans
+  replace its old ones; a new file is added. Plan ids are ``<stem>#<n>``, unique per
+  source (``<stem>~<hash>#<n>`` for a second file with the same stem); chunk ids are
+  hashes of the plan id, the plan's content and the chunk's text.
+* Files not named in an ingest stay in the index. Recorded files that no longer
+  exist are reported; ``prune=True`` removes them (files of the built-in corpus that
+  a new drafter version no longer ships are removed when the built-in corpus is
+  ingested). ``rebuild=True`` builds the index anew from the named files.
+* Every ingest first finishes or discards an update an earlier writer left behind
+  (:mod:`drafter.index.journal`), then checks the manifest, ``plans.jsonl``,
+  ``bm25.npz``, the fitted embedder and the vectors against each other and repairs
+  what it can (:mod:`drafter.index.verify`); :func:`repair_index` does only that.
+* An update is atomic from the user's view: new vectors are added first, the new
+  sidecars are staged and committed at once, and only then are old vectors deleted.
+  Killed at any moment, the index holds either the old state or the new one.
 * The n-gram embedder is fitted on the first ingest and refitted — every chunk
-  re-embedded and its vector rewritten — when the index has grown by more than
-  50 % since the last fit (``REFIT_GROWTH``); otherwise new chunks are embedded with
-  the saved embedder.
-* Writers hold an exclusive lock on ``<index>/.lock``; sidecars are replaced
-  atomically and the manifest is written last (see :mod:`drafter.index.layout`).
-* Nothing is printed: ``progress(done, total, label)`` is called per file and per
-  embedding batch, ``warn(message)`` for skipped files.
+  re-embedded into a new collection — when the index has grown by more than 50 %
+  since the last fit (``REFIT_GROWTH``).
+* Writers hold an exclusive lock on ``<index>/.lock``. Nothing is printed:
+  ``progress(done, total, label)`` is called per file and per embedding batch,
+  ``warn(message)`` for skipped files, missing files and repairs.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -30,11 +37,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.fileio import atomic_path
 from drafter.config import IndexConfig
-from drafter.errors import ConfigError, DrafterError, InputError, NoDocumentsError
+from drafter.errors import DrafterError, IndexWriteError, NoDocumentsError, StoreError
 from drafter.index import layout
-from drafter.index.layout import IndexPaths
+from drafter.index.bm25 import jieba_tokens
+from drafter.index.chunk import chunk_plans
+from drafter.index.embed import configured_spec, make_embedder
+from drafter.index.journal import Journal, recover
+from drafter.index.layout import IndexPaths, read_plans_file
+from drafter.index.scan import Parsed, Scan, gone_sources, parse_source, scan_files, source_files
+from drafter.index.sources import BUILTIN, file_sha256, is_builtin, source_path
+from drafter.index.store import ChromaStore, shared_client
+from drafter.index.verify import State, open_state
 from drafter.models import Chunk, Plan
 
 log = logging.getLogger(__name__)
@@ -48,7 +62,7 @@ Warn = Callable[[str], None]
 
 @dataclass
 class IngestReport:
-    """What an ingest did."""
+    """What an ingest did. Totals always equal the totals before + added − removed."""
 
     index_dir: str
     chroma: str
@@ -56,7 +70,10 @@ class IngestReport:
     files_changed: list[str] = field(default_factory=list)
     files_unchanged: list[str] = field(default_factory=list)
     files_skipped: list[dict[str, str]] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)
+    files_gone: list[str] = field(default_factory=list)
     plans_added: int = 0
+    plans_changed: int = 0
     plans_removed: int = 0
     plans_total: int = 0
     chunks_added: int = 0
@@ -65,6 +82,7 @@ class IngestReport:
     embedder: str = ""
     refitted: bool = False
     rebuilt: bool = False
+    repairs: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -78,44 +96,161 @@ class IngestReport:
 
     def describe(self) -> str:
         skipped = f", {len(self.files_skipped)} skipped" if self.files_skipped else ""
+        removed = f", {len(self.files_removed)} removed" if self.files_removed else ""
+        if self.rebuilt:
+            files = f"files: {self.files_read} read (index rebuilt){removed}{skipped}"
+        else:
+            files = (
+                f"files: {self.files_read} read ({len(self.files_new)} new, {len(self.files_changed)} changed), "
+                f"{len(self.files_unchanged)} unchanged{removed}{skipped}"
+            )
+        changed = f", {self.plans_changed} changed" if self.plans_changed else ""
         lines = [
-            f"files: {self.files_read} read ({len(self.files_new)} new, {len(self.files_changed)} changed), "
-            f"{len(self.files_unchanged)} unchanged{skipped}",
-            f"plans: {self.plans_added} added, {self.plans_removed} removed, {self.plans_total} in the index",
+            files,
+            f"plans: {self.plans_added} added{changed}, {self.plans_removed} removed, {self.plans_total} in the index",
             f"chunks: {self.chunks_added} added, {self.chunks_removed} removed, {self.chunks_total} in the index"
             f" (embedder {self.embedder}{', refitted' if self.refitted else ''})",
             f"index: {self.index_dir} (vectors: {self.chroma}){' rebuilt' if self.rebuilt else ''} in {self.seconds:.1f} s",
         ]
-        for s in self.files_skipped:
-            lines.append(f"skipped {s['file']}: {s['reason']}")
+        lines += [f"skipped {s['file']}: {s['reason']}" for s in self.files_skipped]
+        lines += [f"removed {f} (no longer exists)" for f in self.files_removed]
+        if self.files_gone:
+            lines.append(
+                f"{len(self.files_gone)} indexed file(s) no longer exist ({', '.join(self.files_gone[:3])}"
+                f"{'…' if len(self.files_gone) > 3 else ''}): `drafter ingest --prune` removes them"
+            )
+        lines += [f"repaired: {r}" for r in self.repairs]
         return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- helpers
+@dataclass
+class Update:
+    """The change an ingest makes: chunks leaving and joining, the plans after it."""
+
+    plans: dict[str, Plan]
+    leaving: set[str]  # chunk ids leaving bm25 (and, once committed, the store)
+    to_bm25: list[Chunk]  # chunks joining bm25
+    to_store: list[Chunk]  # chunks the store lacks (new, or repaired)
+    per_plan: dict[str, int]  # chunks of each (re)made plan
+    removed_sources: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.leaving or self.to_bm25 or self.to_store or self.removed_sources)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+# --------------------------------------------------------------------------- public
 
 
-def source_files(paths: Sequence[Path] | None) -> list[Path]:
-    """The files to ingest: ``paths`` (files or folders) or the built-in corpus.
+def ingest(
+    paths: Sequence[Path | str] | None = None,
+    *,
+    config: IndexConfig | None = None,
+    rebuild: bool = False,
+    prune: bool = False,
+    progress: Progress | None = None,
+    warn: Warn | None = None,
+    parse: Callable[[Path], list[Plan]] | None = None,
+) -> IngestReport:
+    """Index ``paths`` (files or folders, ``~`` expanded; None: the built-in corpus) into the index of ``config``.
 
-    A named path that does not exist raises :class:`InputError`.
+    ``parse`` turns one file into plans (default: ``drafter.ingestion.pipeline.plans_from_file``).
+    ``prune`` removes recorded files that no longer exist. Raises :class:`NoDocumentsError`
+    when no file could be read, :class:`~drafter.errors.DamagedIndexError` for damage
+    that needs ``rebuild``, :class:`IndexWriteError` when the index cannot be written
+    (it is then left as it was).
     """
-    from drafter.resources import corpus_dir
+    return _run(
+        paths, config=config, rebuild=rebuild, prune=prune, progress=progress, warn=warn, parse=parse, files_wanted=True
+    )
 
-    targets = [Path(p).expanduser() for p in paths] if paths else [corpus_dir()]
-    for p in targets:
-        if not p.exists():
-            raise InputError(f"{p} does not exist: pass existing files or folders of plans")
-    from drafter.ingestion.pipeline import iter_source_files
 
-    return list(iter_source_files(targets))
+def repair_index(
+    config: IndexConfig | None = None,
+    *,
+    prune: bool = False,
+    progress: Progress | None = None,
+    warn: Warn | None = None,
+    parse: Callable[[Path], list[Plan]] | None = None,
+) -> IngestReport:
+    """Check the index and repair it from its recorded sources, reading no new files (``drafter ingest --repair``)."""
+    return _run(
+        None, config=config, rebuild=False, prune=prune, progress=progress, warn=warn, parse=parse, files_wanted=False
+    )
+
+
+def known_sources(config: IndexConfig) -> dict[str, Any]:
+    """The manifest's sources, keyed by resolved path or ``builtin:<name>`` (empty when there is no index)."""
+    manifest = layout.load_manifest(IndexPaths.of(config))
+    return dict(manifest["sources"]) if manifest else {}
+
+
+# --------------------------------------------------------------------------- the steps
+
+
+def _run(
+    paths: Sequence[Path | str] | None,
+    *,
+    config: IndexConfig | None,
+    rebuild: bool,
+    prune: bool,
+    progress: Progress | None,
+    warn: Warn | None,
+    parse: Callable[[Path], list[Plan]] | None,
+    files_wanted: bool,
+) -> IngestReport:
+    t0 = time.perf_counter()
+    config = config or IndexConfig.resolve()
+    parse = parse or _parse_file
+    report_progress = progress or (lambda done, total, label: None)
+    say = warn or (lambda msg: None)
+    scan = Scan()
+    files = source_files(paths, scan, say) if files_wanted else []
+    if files_wanted and not files:
+        where = ", ".join(str(p) for p in paths) if paths else "the built-in corpus"
+        raise NoDocumentsError(f"no .txt, .md or .docx files found in {where}: pass files or folders that hold plans")
+    lp = IndexPaths.of(config)
+    report = IngestReport(index_dir=str(lp.root), chroma=config.chroma_url or "local", rebuilt=rebuild)
+
+    with layout.index_lock(lp, warn=say):
+        _see_other_writers(config)
+        note = recover(lp, config, say)
+        if note:
+            report.repairs.append(note)
+            say(f"repair: {note}")
+        state = open_state(lp, config, rebuild=rebuild, say=say)
+        report.repairs += state.repairs
+        _read_files(state, scan, files, parse, say, report_progress)
+        _fill_file_lists(report, scan)
+        removed = _removed_sources(
+            state, scan, builtin_ingest=files_wanted and not paths, prune=prune, report=report, say=say
+        )
+        if files_wanted and not scan.parsed and not scan.unchanged:  # never commit an index of nothing (--rebuild too)
+            raise NoDocumentsError(
+                f"none of the {len(files)} files could be read ("
+                + "; ".join(f"{s['file']}: {s['reason']}" for s in scan.skipped[:3])
+                + "): pass text, Markdown or .docx plans"
+            )
+        update = _plan_update(state, scan, removed)
+        if update.empty and not scan.parsed and not state.repairs and not rebuild:
+            if state.orphans and state.store is not None:  # vectors an interrupted update left: nobody reads them
+                state.store.delete(sorted(state.orphans))
+            _finish(report, state, state.manifest, len(state.bm), t0)
+            return report
+        manifest, total_chunks = _write(lp, config, state, scan, update, rebuild, report, say, report_progress)
+    _finish(report, state, manifest, total_chunks, t0, update)
+    log.info("ingest: %s", report.to_dict())
+    return report
+
+
+def _see_other_writers(config: IndexConfig) -> None:
+    """A local chroma folder another process has written since this one looked is opened anew (see store)."""
+    if config.chroma_url or not IndexPaths.of(config).chroma.is_dir():
+        return
+    try:
+        shared_client(config, fresh=True)
+    except StoreError as exc:  # a folder chroma cannot open: verify moves it aside
+        log.debug("opening %s: %s", config.index_dir, exc)
 
 
 def _parse_file(path: Path) -> list[Plan]:
@@ -124,276 +259,219 @@ def _parse_file(path: Path) -> list[Plan]:
     return plans_from_file(path)
 
 
-def read_plans_file(path: Path) -> list[Plan]:
-    """Plans saved in ``plans.jsonl``."""
-    if not path.is_file():
-        return []
-    plans: list[Plan] = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                plans.append(Plan.from_dict(json.loads(line)))
-    return plans
+def _read_files(
+    state: State, scan: Scan, files: list[Path], parse: Callable[[Path], list[Plan]], say: Warn, progress: Progress
+) -> None:
+    """Step 1: read the new and changed files, and the recorded files a repair needs again."""
+    scan_files(files, state.sources, parse, say, scan, force=state.reread, progress=progress)
+    for key in sorted(state.reread - set(scan.parsed)):
+        entry = state.sources[key]
+        path = source_path(key)
+        if key in scan.seen:  # named in this ingest but unreadable now: told as skipped already
+            continue
+        try:
+            plans = parse_source(path, key, str(entry.get("stem") or path.stem), parse) if path.is_file() else []
+            sha = file_sha256(path)
+        except (DrafterError, OSError) as exc:
+            log.debug("cannot read %s again: %s", path, exc)
+            plans = []
+        if plans:
+            scan.parsed[key] = Parsed(
+                key=key, path=path, sha=sha, plans=plans, stem=str(entry.get("stem") or path.stem)
+            )
 
 
-def _write_plans(path: Path, plans: Sequence[Plan]) -> None:
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        for p in plans:
-            fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+def _fill_file_lists(report: IngestReport, scan: Scan) -> None:
+    report.files_new, report.files_changed = list(scan.new), list(scan.changed)
+    report.files_unchanged, report.files_skipped = list(scan.unchanged), list(scan.skipped)
 
 
-def _clear_sidecars(paths: IndexPaths) -> None:
-    for f in (paths.manifest, paths.bm25, paths.plans):
-        f.unlink(missing_ok=True)
-    shutil.rmtree(paths.embedder, ignore_errors=True)
-    # chroma/ stays: the collection is dropped through the client (deleting the folder under an
-    # open client leaves it a read-only database)
+def _removed_sources(
+    state: State, scan: Scan, *, builtin_ingest: bool, prune: bool, report: IngestReport, say: Warn
+) -> list[str]:
+    """Step 2: recorded sources that leave the index (pruned, no longer shipped, unrecoverable); report the gone."""
+    removed: list[str] = []
+    for key in sorted(state.reread - set(scan.parsed)):
+        removed.append(key)
+        state.repaired(
+            f"the plans of {_label(key)} could not be recovered (its file is gone or unreadable): "
+            "removed it from the index; ingest it again to restore it",
+            say,
+        )
+        report.repairs.append(state.repairs[-1])
+    gone = [k for k in gone_sources(state.sources) if k not in removed and k not in scan.parsed]
+    for key in gone:
+        if prune or (is_builtin(key) and builtin_ingest):
+            removed.append(key)
+            report.files_removed.append(_label(key))
+        else:
+            report.files_gone.append(_label(key))
+    if report.files_gone:
+        names = ", ".join(report.files_gone[:3]) + ("…" if len(report.files_gone) > 3 else "")
+        say(
+            f"{len(report.files_gone)} indexed file(s) no longer exist ({names}): their plans are still searched; "
+            "`drafter ingest --prune` removes them"
+        )
+    return removed
 
 
-def _save_embedder(paths: IndexPaths, embedder: Any, fit_id: str) -> str:
-    """Save into ``embedder/<fit id>/`` (the manifest names the current one); return the fit id."""
-    target = paths.embedder / fit_id
-    tmp = paths.embedder / f".{fit_id}.tmp"
+def _label(key: str) -> str:
+    return key[len(BUILTIN) :] if is_builtin(key) else key
+
+
+def _plan_update(state: State, scan: Scan, removed: list[str]) -> Update:
+    """Step 3: which plans and chunks leave and join."""
+    sources = state.sources
+    replaced = {pid for key in list(scan.parsed) + removed if key in sources for pid in sources[key]["plans"]}
+    new_plans = [p for parsed in scan.parsed.values() for p in parsed.plans]
+    remade = [state.plans[pid] for pid in sorted(state.replace) if pid in state.plans and pid not in replaced]
+    chunks = chunk_plans(new_plans + remade)
+    chunk_ids = {c.id for c in chunks}
+    leaving = set(state.bm.rows_of_plans(replaced | {p.id for p in remade})) - chunk_ids
+    kept = set(state.bm.ids) - leaving
+    plans = {pid: p for pid, p in state.plans.items() if pid not in replaced}
+    for p in new_plans:
+        plans[p.id] = p
+    per_plan: dict[str, int] = {}
+    for c in chunks:
+        per_plan[c.plan_id] = per_plan.get(c.plan_id, 0) + 1
+    empty = [p.id for p in new_plans if not per_plan.get(p.id)]
+    if empty:
+        log.info("plans with no text to index: %s", empty)
+    return Update(
+        plans=plans,
+        leaving=leaving,
+        to_bm25=[c for c in chunks if c.id not in kept],
+        to_store=[c for c in chunks if c.id not in state.store_ids],
+        per_plan=per_plan,
+        removed_sources=removed,
+    )
+
+
+def _write(
+    lp: IndexPaths,
+    config: IndexConfig,
+    state: State,
+    scan: Scan,
+    update: Update,
+    rebuild: bool,
+    report: IngestReport,
+    say: Warn,
+    progress: Progress,
+) -> tuple[dict[str, Any], int]:
+    """Step 4: vectors first, then the sidecars staged and committed at once, then old vectors deleted."""
+    journal = Journal(lp, config)
+    manifest = state.manifest
+    try:
+        journal.begin()
+        store, emb_meta, fit_id, refitted = _write_vectors(config, state, update, journal, progress, lp)
+        report.refitted = refitted
+        bm = state.bm
+        if update.to_bm25 or update.leaving:
+            progress(0, len(update.to_bm25), "tokenising")
+            tokens = jieba_tokens([c.text for c in update.to_bm25]) if update.to_bm25 else []
+            bm = bm.updated(remove=update.leaving, chunks=update.to_bm25, tokens=tokens)
+        manifest = _new_manifest(state, scan, update, emb_meta, config, len(bm))
+        journal.stage_bm25(bm)
+        journal.stage_plans(sorted(update.plans.values(), key=lambda p: (p.source, p.index, p.id)))
+        journal.stage_manifest(manifest)
+        # vectors to delete once committed: those leaving, and those no sidecar knows — judged against the
+        # table after the update (with bm25.npz rebuilt, every vector looked unknown when the index was opened)
+        final = set(bm.ids)
+        delete = (
+            []
+            if refitted
+            else sorted(
+                ((update.leaving | state.orphans) - final) & (state.store_ids | {c.id for c in update.to_store})
+            )
+        )
+        drop = list(state.drop_after)
+        current = store.name if store is not None else None
+        if refitted and state.store is not None and state.store.name != current:
+            drop.append(state.store.name)
+        if store is not None and (state.drop_local_others or (refitted and not config.chroma_url)):
+            drop += [n for n in store.collection_names() if n != current and _ours(n, config)]
+        journal.commit(delete=delete, collection=current, drop=drop, keep_fit=fit_id)
+    except OSError as exc:
+        journal.abandon(say)
+        raise IndexWriteError(
+            f"cannot write the index at {lp.root}: {exc.strerror or exc}; free some space (or make the folder writable) "
+            "and run the ingest again — the index was left as it was"
+        ) from None
+    except BaseException as exc:
+        journal.abandon(say, store_ok=not isinstance(exc, StoreError))
+        raise
+    try:
+        journal.apply(say)
+    except OSError as exc:
+        raise IndexWriteError(
+            f"the update of {lp.root} is committed but could not be finished ({exc.strerror or exc}): "
+            "run `drafter ingest --repair` to finish it"
+        ) from None
+    return manifest, len(bm)
+
+
+def _ours(name: str, config: IndexConfig) -> bool:
+    return name == config.collection or name.startswith(f"{config.collection}-")
+
+
+def _write_vectors(
+    config: IndexConfig, state: State, update: Update, journal: Journal, progress: Progress, lp: IndexPaths
+) -> tuple[Any, dict[str, Any] | None, str | None, bool]:
+    """Add the vectors the update needs; a (re)fit writes every chunk into a new collection."""
+    emb_meta = state.manifest["embedder"]
+    final = (set(state.bm.ids) - update.leaving) | {c.id for c in update.to_bm25}
+    if not final and state.embedder is None:  # plans without a chunk of text: nothing to fit or store yet
+        return state.store, emb_meta, (emb_meta or {}).get("fit_id"), False
+    refit = state.embedder is None or (
+        bool(emb_meta.get("needs_fit", True)) and len(final) > REFIT_GROWTH * max(1, int(emb_meta.get("fitted_on", 0)))
+    )
+    if not refit:
+        store = state.store
+        _embed_and_store(store, state.embedder, update.to_store, progress)
+        return store, emb_meta, emb_meta["fit_id"], False
+    # a new fit gets a new collection (its dimension may differ); the old one is dropped once the
+    # update commits, so readers never see a half-filled collection
+    everything = _all_chunks(state, update, final)
+    embedder = make_embedder((emb_meta or {}).get("spec") or configured_spec())
+    if embedder.needs_fit:
+        progress(0, len(everything), "fitting the embedder")
+        embedder.fit([c.text for c in everything])
+    fit_id = uuid.uuid4().hex[:12]
+    name = f"{config.collection}-{fit_id}"
+    journal.created_collection(name)
+    store = ChromaStore(config, name=name)
+    _embed_and_store(store, embedder, everything, progress)
+    target = lp.embedder / fit_id
+    tmp = lp.embedder / f".{fit_id}.tmp"
     embedder.save(tmp)
     tmp.rename(target)
-    return fit_id
+    meta = {
+        "spec": embedder.spec,
+        "name": embedder.name,
+        "dim": embedder.dim,
+        "needs_fit": embedder.needs_fit,
+        "fitted_on": len(everything),
+        "fit_id": fit_id,
+        "collection": name,
+    }
+    return store, meta, fit_id, True
 
 
-def _prune_embedders(paths: IndexPaths, keep: str) -> None:
-    if paths.embedder.is_dir():
-        for d in paths.embedder.iterdir():
-            if d.name != keep:
-                shutil.rmtree(d, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------- ingest
-
-
-def ingest(
-    paths: list[Path] | None = None,
-    *,
-    config: IndexConfig | None = None,
-    rebuild: bool = False,
-    progress: Progress | None = None,
-    warn: Warn | None = None,
-    parse: Callable[[Path], list[Plan]] | None = None,
-) -> IngestReport:
-    """Index ``paths`` (files or folders; None: the built-in corpus) into the index of ``config``.
-
-    ``parse`` turns one file into plans (default: ``drafter.ingestion.pipeline.plans_from_file``).
-    Raises :class:`NoDocumentsError` when no file could be read.
-    """
-    from drafter.index.bm25 import BM25Index, jieba_tokens
-    from drafter.index.chunk import chunk_plans
-    from drafter.index.embed import configured_spec, load_embedder, make_embedder
-    from drafter.index.store import ChromaStore
-
-    t0 = time.perf_counter()
-    config = config or IndexConfig.resolve()
-    parse = parse or _parse_file
-    report_progress = progress or (lambda done, total, label: None)
-    say = warn or (lambda msg: None)
-    files = source_files(paths)
-    if not files:
-        where = ", ".join(str(p) for p in paths) if paths else "the built-in corpus"
-        raise NoDocumentsError(f"no .txt, .md or .docx files found in {where}: pass files or folders that hold plans")
-    lp = IndexPaths.of(config)
-    report = IngestReport(index_dir=str(lp.root), chroma=config.chroma_url or "local", rebuilt=rebuild)
-
-    with layout.index_lock(lp, warn=say):
-        manifest = None if rebuild else layout.load_manifest(lp)
-        retired = None
-        if manifest is None:  # a new index, or --rebuild: start from nothing
-            if rebuild and config.chroma_url:  # on a server: drop only the collection this index used
-                old = _old_collection(lp, config)
-                retired = ChromaStore(config, name=old) if old else None
-            elif not config.chroma_url:  # a local folder is ours: drop all its collections
-                _drop_collections(config)
-            _clear_sidecars(lp)
-            manifest = layout.new_manifest(config)
-        elif manifest.get("embedder"):
-            layout.check_vectors_location(manifest, config)
-        old_collection = (manifest.get("embedder") or {}).get("collection")
-        index_spec = (manifest.get("embedder") or {}).get("spec")
-        wanted = configured_spec()
-        if index_spec and wanted and wanted != index_spec:
-            raise ConfigError(
-                f"the index at {lp.root} was built with embedder {index_spec!r} but DRAFTER_EMBEDDER={wanted!r}: "
-                "rebuild with `drafter ingest --rebuild` or unset DRAFTER_EMBEDDER"
-            )
-        sources: dict[str, Any] = manifest["sources"]
-
-        # 1. which files are new, changed, unchanged or unreadable
-        parsed: dict[str, tuple[Path, str, list[Plan]]] = {}
-        for i, path in enumerate(files):
-            report_progress(i, len(files), path.name)
-            name = path.name
-            if name in parsed or name in report.files_unchanged:
-                _skip(report, say, f"{path}", f"another {name} was read in this ingest; plan ids come from file names, so rename one")
-                continue
-            try:
-                sha = _sha256(path)
-            except OSError as exc:
-                _skip(report, say, name, exc.strerror or str(exc))
-                continue
-            prev = sources.get(name)
-            if prev and prev.get("sha256") == sha:
-                report.files_unchanged.append(name)
-                continue
-            try:
-                plans = parse(path)
-            except (DrafterError, OSError, UnicodeError, ValueError) as exc:
-                _skip(report, say, name, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-                continue
-            if not plans:
-                _skip(report, say, name, "no plans found in it")
-                continue
-            (report.files_changed if prev else report.files_new).append(name)
-            parsed[name] = (path, sha, plans)
-        report_progress(len(files), len(files), "files read")
-        if not parsed and not report.files_unchanged:
-            raise NoDocumentsError(
-                f"none of the {len(files)} files could be read (" + "; ".join(
-                    f"{s['file']}: {s['reason']}" for s in report.files_skipped[:3]) + "): pass text, Markdown or .docx plans"
-            )
-
-        # 2. which chunks go and which come
-        bm = BM25Index.load(lp.bm25) if lp.bm25.is_file() else BM25Index()
-        old_plan_ids = {pid for name in parsed if name in sources for pid in sources[name].get("plans", [])}
-        new_plans = [p for _, _, plans in parsed.values() for p in plans]
-        new_chunks = chunk_plans(new_plans)
-        new_ids = {c.id for c in new_chunks}
-        to_delete = set(bm.rows_of_plans(old_plan_ids)) - new_ids
-        present = set(bm.ids) - to_delete
-        to_add = [c for c in new_chunks if c.id not in present]
-        report.chunks_removed = len(to_delete)
-        report.chunks_added = len(to_add)
-
-        plans_by_id = {p.id: p for p in read_plans_file(lp.plans)} if parsed else {}
-        if parsed:
-            for pid in old_plan_ids:
-                plans_by_id.pop(pid, None)
-            for p in new_plans:
-                plans_by_id[p.id] = p
-        report.plans_added = len(new_plans)
-        report.plans_removed = len(old_plan_ids - {p.id for p in new_plans})
-
-        emb_meta = manifest.get("embedder")
-        if not parsed:  # every named file unchanged (or skipped): nothing is rewritten
-            report.plans_total = manifest["counts"]["plans"]
-            report.chunks_total = manifest["counts"]["chunks"]
-            report.embedder = (emb_meta or {}).get("spec", "")
-            report.seconds = time.perf_counter() - t0
-            return report
-
-        # 3. vectors
-        store = ChromaStore(config, name=old_collection) if old_collection else None
-        total_after = len(present) + len(to_add)
-        refit = emb_meta is None or (
-            emb_meta.get("needs_fit", True) and total_after > REFIT_GROWTH * max(1, int(emb_meta.get("fitted_on", 0)))
-        )
-        if refit and total_after:
-            # a new fit gets a new collection (its dimension may differ); the old one is
-            # dropped once the manifest names the new one, so readers never see it half-filled
-            kept = _kept_chunks(store, present) if store is not None else []
-            everything = kept + to_add
-            embedder = make_embedder(index_spec or wanted)
-            if embedder.needs_fit:
-                report_progress(0, len(everything), "fitting the embedder")
-                embedder.fit([c.text for c in everything])
-            fit_id = uuid.uuid4().hex[:12]
-            retired, store = retired or store, ChromaStore(config, name=f"{config.collection}-{fit_id}")
-            _embed_and_store(store, embedder, everything, report_progress)
-            _save_embedder(lp, embedder, fit_id)
-            emb_meta = {"spec": embedder.spec, "name": embedder.name, "dim": embedder.dim, "needs_fit": embedder.needs_fit,
-                        "fitted_on": len(everything), "fit_id": fit_id, "collection": store.name}
-            report.refitted = True
-        elif store is not None and emb_meta:
-            if to_delete:
-                store.delete(sorted(to_delete))
-            if to_add:
-                embedder = load_embedder(lp.embedder / emb_meta["fit_id"])
-                _embed_and_store(store, embedder, to_add, report_progress)
-
-        # 4. BM25 and the table of chunks
-        if to_add or to_delete or not lp.bm25.is_file():
-            report_progress(0, len(to_add), "tokenising")
-            tokens = jieba_tokens([c.text for c in to_add])
-            bm = bm.updated(remove=to_delete, chunks=to_add, tokens=tokens)
-            with atomic_path(lp.bm25) as tmp:
-                bm.save(tmp)
-        ordered = sorted(plans_by_id.values(), key=lambda p: (p.source, p.index, p.id))
-        _write_plans(lp.plans, ordered)
-
-        # 5. the manifest, last
-        _record_sources(manifest, parsed, new_chunks)
-        manifest["embedder"] = emb_meta
-        manifest["counts"] = {"sources": len(manifest["sources"]), "plans": len(ordered), "chunks": len(bm)}
-        manifest["collection"] = config.collection
-        manifest["chroma_url"] = config.chroma_url
-        manifest["updated"] = layout.now_iso()
-        layout.write_json_atomic(lp.manifest, manifest)
-        if emb_meta:
-            _prune_embedders(lp, emb_meta["fit_id"])
-        if retired is not None:
-            retired.drop()
-        if report.refitted and not config.chroma_url:  # collections left by an interrupted refit
-            _drop_collections(config, keep=emb_meta["collection"])
-
-    report.plans_total = len(ordered)
-    report.chunks_total = len(bm)
-    report.embedder = (emb_meta or {}).get("spec", "")
-    report.seconds = time.perf_counter() - t0
-    log.info("ingest: %s", report.to_dict())
-    return report
-
-
-def _skip(report: IngestReport, say: Warn, name: str, reason: str) -> None:
-    if reason.startswith(f"{name}: "):
-        reason = reason[len(name) + 2 :]
-    report.files_skipped.append({"file": name, "reason": reason})
-    say(f"skipped {name}: {reason}")
-
-
-def _record_sources(manifest: dict[str, Any], parsed: dict[str, tuple[Path, str, list[Plan]]], chunks: Any) -> None:
-    per_plan: dict[str, int] = {}
-    for c in chunks or []:
-        per_plan[c.plan_id] = per_plan.get(c.plan_id, 0) + 1
-    for name, (path, sha, plans) in parsed.items():
-        manifest["sources"][name] = {
-            "path": str(path.resolve()),
-            "sha256": sha,
-            "plans": [p.id for p in plans],
-            "chunks": sum(per_plan.get(p.id, 0) for p in plans),
-        }
-
-
-def _old_collection(paths: IndexPaths, config: IndexConfig) -> str | None:
-    """The collection the previous index used, if it lived where ``config`` points."""
-    try:
-        manifest = layout.load_manifest(paths)
-    except InputError:
-        return None
-    if not manifest or (manifest.get("chroma_url") or None) != (config.chroma_url or None):
-        return None
-    return (manifest.get("embedder") or {}).get("collection")
-
-
-def _drop_collections(config: IndexConfig, keep: str | None = None) -> None:
-    """Drop this index's collections: every ``<collection>-<fit id>`` (and a bare ``<collection>``) but ``keep``."""
-    from drafter.index.store import ChromaStore
-
-    base = ChromaStore(config)
-    for name in base.collection_names():
-        if name != keep and (name == config.collection or name.startswith(f"{config.collection}-")):
-            ChromaStore(config, name=name).drop()
-
-
-def _kept_chunks(store: Any, present: set[str]) -> list[Chunk]:
-    if not present:
-        return []
-    ids, texts, metas = store.get_all()
-    return [Chunk.from_metadata(i, t, m) for i, t, m in zip(ids, texts, metas) if i in present]
+def _all_chunks(state: State, update: Update, final: set[str]) -> list[Chunk]:
+    """Every chunk of the index after the update: the new ones, and the kept ones read back from the store."""
+    have = {c.id: c for c in update.to_store}
+    have.update({c.id: c for c in update.to_bm25})
+    need = final - set(have)
+    if need and state.store is not None:
+        ids, texts, metas = state.store.get_all()
+        for i, t, m in zip(ids, texts, metas, strict=True):
+            if i in need:
+                have[i] = Chunk.from_metadata(i, t, m)
+    lost = final - set(have)
+    if lost:  # cannot happen when verify did its job; never index a chunk without its text
+        raise IndexWriteError(f"{len(lost)} chunks of the index have no text to embed: run `drafter ingest --repair`")
+    return [have[i] for i in sorted(final)]
 
 
 def _embed_and_store(store: Any, embedder: Any, chunks: list[Chunk], progress: Progress) -> None:
@@ -405,10 +483,57 @@ def _embed_and_store(store: Any, embedder: Any, chunks: list[Chunk], progress: P
         progress(min(i + EMBED_BATCH, total), total, "embedding")
 
 
-def known_sources(config: IndexConfig) -> dict[str, Any]:
-    """The manifest's sources (empty when there is no index)."""
-    manifest = layout.load_manifest(IndexPaths.of(config))
-    return dict(manifest["sources"]) if manifest else {}
+def _new_manifest(
+    state: State, scan: Scan, update: Update, emb_meta: dict[str, Any] | None, config: IndexConfig, chunks: int
+) -> dict[str, Any]:
+    manifest = dict(state.manifest)
+    sources = dict(manifest["sources"])
+    for key in update.removed_sources:
+        sources.pop(key, None)
+    for key, parsed in scan.parsed.items():
+        sources[key] = parsed.entry(sum(update.per_plan.get(p.id, 0) for p in parsed.plans))
+    manifest.update(
+        sources=dict(sorted(sources.items())),
+        embedder=emb_meta,
+        collection=config.collection,
+        chroma_url=config.chroma_url,
+        updated=layout.now_iso(),
+        counts={"sources": len(sources), "plans": len(update.plans), "chunks": chunks},
+    )
+    return manifest
 
 
-__all__ = ["IngestReport", "ingest", "read_plans_file", "source_files", "known_sources"]
+def _finish(
+    report: IngestReport,
+    state: State,
+    manifest: dict[str, Any],
+    chunks_total: int,
+    t0: float,
+    update: Update | None = None,
+) -> None:
+    """The counters: the committed index after the update against the one before."""
+    before = state.before
+    if update is not None:
+        after = {pid: p.content_hash for pid, p in update.plans.items()}
+        report.plans_added = len(set(after) - set(before.plans))
+        report.plans_removed = len(set(before.plans) - set(after))
+        report.plans_changed = sum(
+            1
+            for pid in set(after) & set(before.plans)
+            if before.plans[pid] is not None and before.plans[pid] != after[pid]
+        )
+    report.plans_total = manifest["counts"]["plans"]
+    report.chunks_total = chunks_total
+    if update is not None:
+        after_ids = (set(state.bm.ids) - update.leaving) | {c.id for c in update.to_bm25}
+        if before.chunks is not None:
+            report.chunks_added = len(after_ids - before.chunks)
+            report.chunks_removed = len(before.chunks - after_ids)
+        else:
+            report.chunks_added = max(0, chunks_total - before.chunk_count)
+            report.chunks_removed = max(0, before.chunk_count - chunks_total)
+    report.embedder = (manifest.get("embedder") or {}).get("spec", "")
+    report.seconds = time.perf_counter() - t0
+
+
+__all__ = ["IngestReport", "ingest", "known_sources", "read_plans_file", "repair_index", "source_files"]

@@ -22,21 +22,24 @@ def _parse(paths: list[Path], warn: Warn | None) -> list[Plan]:
     return load_plans([Path(p) for p in paths], warn=warn)
 
 
-def list_plans(paths: list[Path] | None = None, *, config: IndexConfig | None = None, warn: Warn | None = None) -> list[Plan]:
+def list_plans(
+    paths: list[Path] | None = None, *, config: IndexConfig | None = None, warn: Warn | None = None
+) -> list[Plan]:
     """Plans of ``paths`` (parsed now), else of the index (``plans.jsonl``), else of the built-in corpus.
 
     Without an index nothing is written: the built-in corpus is parsed on the fly.
     """
     if paths:
         return _parse(list(paths), warn)
-    from drafter.index.build import read_plans_file
-
     config = config or IndexConfig.resolve()
     lp = IndexPaths.of(config)
-    if lp.manifest.is_file():
+    if layout.committed(lp, lp.manifest).is_file():
         with layout.index_lock(lp, shared=True, warn=warn):
-            layout.load_manifest(lp)  # raises a clear error for an unreadable or foreign index
-            return read_plans_file(lp.plans)
+            manifest = layout.load_manifest(lp)  # raises a one-line error for a damaged index
+            if manifest is not None:
+                plans = layout.read_plans_file(lp.plans)
+                layout.check_plans(lp, manifest, plans)  # a missing or short plans.jsonl is damage, not "0 plans"
+                return plans
     from drafter.resources import corpus_dir
 
     return _parse([corpus_dir()], warn)

@@ -9,8 +9,9 @@ only thing in a chunk's text that the plan's text does not hold at ``start:end``
 nothing: chunks are verbatim slices of ``plan.text`` (the section heading is the first
 line of the section's first chunk).
 
-Chunk ids are content hashes — sha1 of the plan's content hash, the heading path and
-the text — so re-chunking unchanged plans gives the same ids.
+Chunk ids are hashes of the plan id, the plan's content hash, the heading path and the
+text: re-chunking an unchanged plan gives the same ids, and two files with the same
+text (two plans with different ids) never share a chunk.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ DEFAULT_OVERLAP_TOKENS = 32
 
 
 @functools.lru_cache(maxsize=1)
-def _encoding():  # noqa: ANN202
+def _encoding():
     import tiktoken
 
     return tiktoken.get_encoding(ENCODING)
@@ -43,7 +44,7 @@ def count_tokens(text: str) -> int:
 
 
 @functools.lru_cache(maxsize=8)
-def _splitter(max_tokens: int, overlap_tokens: int):  # noqa: ANN202
+def _splitter(max_tokens: int, overlap_tokens: int):
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     _encoding()  # registers the offline encoding plugin before langchain asks tiktoken
@@ -59,7 +60,9 @@ def _splitter(max_tokens: int, overlap_tokens: int):  # noqa: ANN202
     )
 
 
-def split_text(text: str, *, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_tokens: int = DEFAULT_OVERLAP_TOKENS) -> list[str]:
+def split_text(
+    text: str, *, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_tokens: int = DEFAULT_OVERLAP_TOKENS
+) -> list[str]:
     """Split ``text`` into pieces of at most ``max_tokens`` tokens on sentence boundaries."""
     if not text.strip():
         return []
@@ -69,7 +72,7 @@ def split_text(text: str, *, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_token
 
 
 def chunk_id(plan: Plan, heading_path: list[str], text: str) -> str:
-    key = "\x1f".join([plan.content_hash or plan.id, " > ".join(heading_path), text])
+    key = "\x1f".join([plan.id, plan.content_hash or "", " > ".join(heading_path), text])
     return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
@@ -110,7 +113,9 @@ def _section_spans(plan: Plan) -> list[tuple[Section, int, int]]:
     return spans
 
 
-def chunk_plan(plan: Plan, *, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_tokens: int = DEFAULT_OVERLAP_TOKENS) -> list[Chunk]:
+def chunk_plan(
+    plan: Plan, *, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_tokens: int = DEFAULT_OVERLAP_TOKENS
+) -> list[Chunk]:
     """The chunks of one plan, in text order, each at most ``max_tokens`` tokens.
 
     A plan with no sections is chunked as one untitled section.

@@ -61,7 +61,7 @@ class Embedder:
     def dim(self) -> int:
         raise NotImplementedError
 
-    def fit(self, texts: Sequence[str]) -> "Embedder":
+    def fit(self, texts: Sequence[str]) -> Embedder:
         return self
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -77,7 +77,7 @@ class Embedder:
         )
 
     @classmethod
-    def load(cls, directory: Path) -> "Embedder":
+    def load(cls, directory: Path) -> Embedder:
         raise NotImplementedError
 
 
@@ -88,7 +88,7 @@ GRAM_MAX_DOCS = 1500  # exact SVD through the n×n Gram matrix up to here (eigh 
 FIT_SAMPLE = 20000  # the SVD is fitted on at most this many texts (a fixed-seed sample)
 
 
-def _svd_by_gram(x, k: int) -> np.ndarray:  # noqa: ANN001
+def _svd_by_gram(x, k: int) -> np.ndarray:
     """Top ``k`` right singular vectors of sparse ``x`` (n_docs × n_features) via the n×n Gram matrix.
 
     Exact, and much faster than a randomized SVD when documents are few (≤ a few
@@ -117,7 +117,9 @@ class NgramEmbedder(Embedder):
     spec = "ngram"
     needs_fit = True
 
-    def __init__(self, dims: int = 256, max_features: int = 32768, ngram_range: tuple[int, int] = (1, 3), seed: int = 0):
+    def __init__(
+        self, dims: int = 256, max_features: int = 32768, ngram_range: tuple[int, int] = (1, 3), seed: int = 0
+    ):
         self.dims = dims
         self.max_features = max_features
         self.ngram_range = ngram_range
@@ -135,15 +137,19 @@ class NgramEmbedder(Embedder):
         return self.components is not None
 
     # -- fitting (sklearn) ---------------------------------------------------
-    def _vectorizer(self):  # noqa: ANN202
+    def _vectorizer(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         return TfidfVectorizer(
-            analyzer="char", ngram_range=self.ngram_range, sublinear_tf=True, lowercase=True,
-            max_features=self.max_features, dtype=np.float32,
+            analyzer="char",
+            ngram_range=self.ngram_range,
+            sublinear_tf=True,
+            lowercase=True,
+            max_features=self.max_features,
+            dtype=np.float32,
         )
 
-    def fit(self, texts: Sequence[str]) -> "NgramEmbedder":
+    def fit(self, texts: Sequence[str]) -> NgramEmbedder:
         from sklearn.decomposition import TruncatedSVD
 
         texts = [t for t in texts if t.strip()]
@@ -186,11 +192,12 @@ class NgramEmbedder(Embedder):
         ).transform(texts)
         x = counts.tocsr().astype(np.float32)
         x.data = 1.0 + np.log(x.data)  # sublinear tf
-        x = x.multiply(self.idf[None, :]).tocsr()
+        idf, components = self._fitted()
+        x = x.multiply(idf[None, :]).tocsr()
         norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         x = sparse.diags(1.0 / norms).dot(x)
-        return _normalise(np.asarray(x.dot(self.components.T)))
+        return _normalise(np.asarray(x.dot(components.T)))
 
     # -- query path (pure numpy) ----------------------------------------------
     def _ngrams(self, text: str) -> list[str]:
@@ -214,6 +221,12 @@ class NgramEmbedder(Embedder):
         if not self.fitted:
             raise ConfigError("the n-gram embedder is not fitted: ingest a corpus first (`drafter ingest`)")
 
+    def _fitted(self) -> tuple[np.ndarray, np.ndarray]:
+        """The idf weights and SVD components (raises when not fitted)."""
+        if self.idf is None or self.components is None:
+            raise ConfigError("the n-gram embedder is not fitted: ingest a corpus first (`drafter ingest`)")
+        return self.idf, self.components
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self._check()
         assert self.components is not None and self.idf is not None
@@ -235,11 +248,17 @@ class NgramEmbedder(Embedder):
         for t, i in self.vocab.items():
             terms[i] = t
         (directory / "vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
-        np.savez(directory / "ngram.npz", idf=self.idf, components=self.components,
-                 ngram_range=np.array(self.ngram_range), dims=np.array(self.dims))
+        idf, components = self._fitted()
+        np.savez(
+            directory / "ngram.npz",
+            idf=idf,
+            components=components,
+            ngram_range=np.array(self.ngram_range),
+            dims=np.array(self.dims),
+        )
 
     @classmethod
-    def load(cls, directory: Path) -> "NgramEmbedder":
+    def load(cls, directory: Path) -> NgramEmbedder:
         with np.load(directory / "ngram.npz") as data:
             emb = cls(dims=int(data["dims"]), ngram_range=tuple(int(v) for v in data["ngram_range"]))  # type: ignore[arg-type]
             emb.idf = data["idf"].astype(np.float32)
@@ -266,11 +285,15 @@ class SentenceTransformerEmbedder(Embedder):
     def _load(self) -> Any:
         if self._model is None:
             if not Path(self.model_path).expanduser().is_dir():
-                raise ConfigError(f"sentence-transformers model folder {self.model_path} not found: set DRAFTER_EMBEDDER=st:/path/to/local/model")
+                raise ConfigError(
+                    f"sentence-transformers model folder {self.model_path} not found: set DRAFTER_EMBEDDER=st:/path/to/local/model"
+                )
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError:
-                raise ConfigError("sentence-transformers is not installed: pip install 'drafter[st]' or use DRAFTER_EMBEDDER=ngram") from None
+                raise ConfigError(
+                    "sentence-transformers is not installed: pip install 'drafter[st]' or use DRAFTER_EMBEDDER=ngram"
+                ) from None
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             self._model = SentenceTransformer(str(Path(self.model_path).expanduser()), local_files_only=True)
         return self._model
@@ -286,7 +309,7 @@ class SentenceTransformerEmbedder(Embedder):
         return _normalise(vecs)
 
     @classmethod
-    def load(cls, directory: Path) -> "SentenceTransformerEmbedder":
+    def load(cls, directory: Path) -> SentenceTransformerEmbedder:
         meta = json.loads((directory / "embedder.json").read_text(encoding="utf-8"))
         return cls(meta["spec"].split(":", 1)[1])
 
@@ -308,7 +331,9 @@ class OpenAIEmbedder(Embedder):
     def _get_client(self) -> Any:
         if self._client is None:
             if not self.api_key:
-                raise ConfigError("DRAFTER_EMBEDDER=openai:… needs OPENAI_API_KEY: set it, or use DRAFTER_EMBEDDER=ngram")
+                raise ConfigError(
+                    "DRAFTER_EMBEDDER=openai:… needs OPENAI_API_KEY: set it, or use DRAFTER_EMBEDDER=ngram"
+                )
             import openai
 
             self._client = openai.OpenAI(api_key=self.api_key, base_url=self.base_url)
@@ -330,7 +355,9 @@ class OpenAIEmbedder(Embedder):
             try:
                 resp = client.embeddings.create(model=self.model, input=batch, encoding_format="float")
             except openai.OpenAIError as exc:
-                raise ModelError(f"embedding with {self.model} failed: {str(exc).splitlines()[0]}; check OPENAI_API_KEY/OPENAI_BASE_URL or use DRAFTER_EMBEDDER=ngram") from None
+                raise ModelError(
+                    f"embedding with {self.model} failed: {str(exc).splitlines()[0]}; check OPENAI_API_KEY/OPENAI_BASE_URL or use DRAFTER_EMBEDDER=ngram"
+                ) from None
             out.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
         vecs = _normalise(np.asarray(out, dtype=np.float32)) if out else np.zeros((0, self._dim or 0), np.float32)
         if len(vecs):
@@ -338,7 +365,7 @@ class OpenAIEmbedder(Embedder):
         return vecs
 
     @classmethod
-    def load(cls, directory: Path) -> "OpenAIEmbedder":
+    def load(cls, directory: Path) -> OpenAIEmbedder:
         meta = json.loads((directory / "embedder.json").read_text(encoding="utf-8"))
         emb = cls(meta["spec"].split(":", 1)[1])
         emb._dim = int(meta.get("dim") or 0) or None
@@ -374,9 +401,15 @@ def load_embedder(directory: Path) -> Embedder:
         raise ConfigError(f"no embedder saved in {directory}: rebuild the index with `drafter ingest --rebuild`")
     spec = json.loads(meta_path.read_text(encoding="utf-8"))["spec"]
     kind = spec.partition(":")[0]
-    classes: dict[str, type[Embedder]] = {"ngram": NgramEmbedder, "st": SentenceTransformerEmbedder, "openai": OpenAIEmbedder}
+    classes: dict[str, type[Embedder]] = {
+        "ngram": NgramEmbedder,
+        "st": SentenceTransformerEmbedder,
+        "openai": OpenAIEmbedder,
+    }
     if kind not in classes:
-        raise ConfigError(f"the index's embedder {spec!r} is unknown to this drafter: rebuild with `drafter ingest --rebuild`")
+        raise ConfigError(
+            f"the index's embedder {spec!r} is unknown to this drafter: rebuild with `drafter ingest --rebuild`"
+        )
     return classes[kind].load(directory)
 
 

@@ -20,19 +20,27 @@ Each :class:`~drafter.models.Passage` carries ``score`` (the fused score) and
 ``scores`` {"bm25", "vector", "rrf"} (raw BM25 score, cosine similarity, fused).
 The BM25 table is the index's authority on which chunks exist: vector hits it does
 not know (left by an interrupted write) are ignored.
+
+A Retriever is safe to share between threads. It checks the index when it opens it
+(a damaged sidecar or missing vectors: one line naming ``drafter ingest --repair``) and
+opens it again when another process has committed an update since (one ``stat`` of
+the manifest per search).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from drafter.domain.kinds import KINDS
 from drafter.config import IndexConfig
-from drafter.errors import InputError, MissingIndexError, StoreError
+from drafter.domain.kinds import KINDS
+from drafter.errors import DrafterError, InputError, MissingIndexError
 from drafter.index import layout
 from drafter.index.layout import IndexPaths
 from drafter.models import Passage, Plan
@@ -81,49 +89,125 @@ def known_sections(index_labels: Iterable[str] = ()) -> list[str]:
     return ids
 
 
+@dataclass(frozen=True)
+class _Opened:
+    """One consistent view of the index (swapped whole when the index changes)."""
+
+    manifest: dict[str, Any]
+    embedder: Any
+    bm25: Any
+    store: Any
+    stamp: tuple[str, int, int]  # the manifest file (path, mtime, size) it was loaded from
+
+
 class Retriever:
-    """An open index: load once (embedder, BM25, chroma collection), answer many queries."""
+    """An open index: load once (embedder, BM25, chroma collection), answer many queries, from many threads."""
 
     def __init__(self, config: IndexConfig | None = None, *, warn: Warn | None = None):
-        from drafter.index.bm25 import BM25Index
-        from drafter.index.embed import check_spec, load_embedder
-        from drafter.index.store import ChromaStore
-
         self.config = config or IndexConfig.resolve()
         self.paths = IndexPaths.of(self.config)
-        with layout.index_lock(self.paths, shared=True, warn=warn):
-            manifest = layout.load_manifest(self.paths)
-            if manifest is None or not manifest.get("counts", {}).get("chunks") or not manifest.get("embedder"):
-                raise MissingIndexError(
-                    f"no index at {self.paths.root}: run `drafter ingest` first (or pass --index DIR)"
-                )
-            self.manifest = manifest
-            layout.check_vectors_location(manifest, self.config)
-            check_spec(manifest["embedder"]["spec"])
-            self.embedder = load_embedder(self.paths.embedder / manifest["embedder"]["fit_id"])
-            self.bm25 = BM25Index.load(self.paths.bm25)
-        self.store = ChromaStore(self.config, name=manifest["embedder"]["collection"], create=False)
-        if self.store.count() == 0:
-            raise StoreError(
-                f"the vectors of the index at {self.paths.root} are gone from "
-                f"{self.config.chroma_url or 'its chroma folder'}: rebuild with `drafter ingest --rebuild`"
-            )
+        self._warn = warn
+        self._lock = threading.Lock()
+        self._opened: _Opened | None = self._open()
         self._plans: list[Plan] | None = None
         self._sections: list[str] | None = None
 
+    def _stamp(self) -> tuple[str, int, int]:
+        path = layout.committed(self.paths, self.paths.manifest)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return (str(path), 0, 0)
+        return (str(path), st.st_mtime_ns, st.st_size)
+
+    def _open(self) -> _Opened:
+        from drafter.index.bm25 import BM25Index
+        from drafter.index.embed import check_spec, load_embedder
+        from drafter.index.store import ChromaStore, shared_client
+
+        lp = self.paths
+        with layout.index_lock(lp, shared=True, warn=self._warn):
+            stamp = self._stamp()
+            manifest = layout.load_manifest(lp)
+            if manifest is None or not manifest["counts"]["chunks"] or not manifest["embedder"]:
+                raise MissingIndexError(f"no index at {lp.root}: run `drafter ingest` first (or pass --index DIR)")
+            layout.check_vectors_location(manifest, self.config)
+            check_spec(manifest["embedder"]["spec"])
+            fit = lp.embedder / manifest["embedder"]["fit_id"]
+            if not (fit / "embedder.json").is_file():
+                raise layout.damaged(lp, f"the fitted embedder {fit.name} is missing")
+            try:
+                embedder = load_embedder(fit)
+            except DrafterError:
+                raise
+            except Exception as exc:
+                raise layout.damaged(lp, f"the fitted embedder is unreadable ({type(exc).__name__})") from None
+            try:
+                bm25 = BM25Index.load(layout.committed(lp, lp.bm25))
+            except FileNotFoundError:
+                raise layout.damaged(lp, f"{layout.BM25} is missing") from None
+            except (OSError, ValueError) as exc:
+                raise layout.damaged(lp, f"{layout.BM25} is unreadable: {exc}") from None
+            if len(bm25) != manifest["counts"]["chunks"]:
+                raise layout.damaged(
+                    lp, f"{layout.BM25} holds {len(bm25)} chunks; the manifest records {manifest['counts']['chunks']}"
+                )
+            if not self.config.chroma_url:  # another process may have written the folder since this one looked
+                shared_client(self.config, fresh=True)
+        store = ChromaStore(self.config, name=manifest["embedder"]["collection"], create=False)
+        have = store.count()
+        if have < len(bm25):
+            where = self.config.chroma_url or "its chroma folder"
+            raise layout.damaged(lp, f"{len(bm25) - have} of its {len(bm25)} vectors are missing from {where}")
+        return _Opened(manifest=manifest, embedder=embedder, bm25=bm25, store=store, stamp=stamp)
+
+    def _current(self) -> _Opened:
+        """The open index, opened again first if another process has committed an update since."""
+        opened = self._opened
+        if opened is None:
+            raise InputError("this Retriever is closed; make a new one")
+        if self._stamp() != opened.stamp:
+            with self._lock:
+                if self._opened is not None and self._stamp() != self._opened.stamp:
+                    self._opened = self._open()
+                    self._plans = None
+                    self._sections = None
+                opened = self._opened or opened
+        return opened
+
+    # the parts of the open index, for callers that look inside
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self._current().manifest
+
+    @property
+    def embedder(self) -> Any:
+        return self._current().embedder
+
+    @property
+    def bm25(self) -> Any:
+        return self._current().bm25
+
+    @property
+    def store(self) -> Any:
+        return self._current().store
+
     # -- public ---------------------------------------------------------------------
     def plans(self) -> list[Plan]:
-        if self._plans is None:
-            from drafter.index.build import read_plans_file
-
-            self._plans = read_plans_file(self.paths.plans)
-        return self._plans
+        self._current()
+        plans = self._plans
+        if plans is None:
+            with layout.index_lock(self.paths, shared=True, warn=self._warn):
+                plans = layout.read_plans_file(self.paths.plans)
+                layout.check_plans(self.paths, self.manifest, plans)
+            self._plans = plans
+        return plans
 
     def close(self) -> None:
-        self.store = None  # type: ignore[assignment]
+        self._opened = None
         self._plans = None
 
-    def __enter__(self) -> "Retriever":
+    def __enter__(self) -> Retriever:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -146,21 +230,23 @@ class Retriever:
             raise InputError("empty search query: give some words to look for, e.g. 送温暖")
         if k < 1:
             return []
-        units, sections, kinds = self._filters(unit, section, kind)
+        index = self._current()
+        units, sections, kinds = self._filters(index, unit, section, kind)
         n = max(50, 6 * k)
+        bm25 = index.bm25
 
-        mask = self.bm25.mask(unit=units, kind=kinds, section=sections)
+        mask = bm25.mask(unit=units, kind=kinds, section=sections)
         if exclude_plans:
-            excl = self.bm25.mask(plan=set(exclude_plans))
+            excl = bm25.mask(plan=set(exclude_plans))
             if excl is not None:
                 mask = ~excl if mask is None else (mask & ~excl)
-        bm_hits = self.bm25.search(query, k=n, mask=mask) if mask is None or mask.any() else []
+        bm_hits = bm25.search(query, k=n, mask=mask) if mask is None or mask.any() else []
 
-        vec_hits = self._vector_hits(query, n, mask) if mask is None or mask.any() else []
+        vec_hits = self._vector_hits(index, query, n, mask) if mask is None or mask.any() else []
 
         fused: dict[str, dict[str, float]] = {}
         for rank, (row, score) in enumerate(bm_hits, 1):
-            s = fused.setdefault(self.bm25.ids[row], {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
+            s = fused.setdefault(bm25.ids[row], {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
             s["bm25"] = score
             s["rrf"] += 1.0 / (RRF_K + rank)
         for rank, (cid, dist) in enumerate(vec_hits, 1):
@@ -175,15 +261,17 @@ class Retriever:
         for ids in (ranked[:first], ranked[first:]):
             if not ids:
                 break
-            chunks = {c.id: c for c in self.store.get(ids)}
-            candidates += [Passage(chunk=chunks[cid], score=fused[cid]["rrf"], scores=fused[cid]) for cid in ids if cid in chunks]
+            chunks = {c.id: c for c in index.store.get(ids)}
+            candidates += [
+                Passage(chunk=chunks[cid], score=fused[cid]["rrf"], scores=fused[cid]) for cid in ids if cid in chunks
+            ]
             picked = diversify(candidates, k=k, per_plan=per_plan)
             if len(picked) >= k:
                 break
         return picked
 
     # -- helpers ----------------------------------------------------------------------
-    def _vector_hits(self, query: str, n: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
+    def _vector_hits(self, index: _Opened, query: str, n: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
         """Top ``n`` (chunk id, cosine distance) from chroma among the rows ``mask`` allows.
 
         Filters are applied as an id restriction computed from the BM25 table's
@@ -191,22 +279,24 @@ class Retriever:
         keeps most chunks, an unrestricted query for more neighbours is post-filtered
         instead, falling back to the id restriction if too few survive.
         """
-        vector = self.embedder.embed([query])[0]
+        vector = index.embedder.embed([query])[0]
         if not np.any(vector):  # nothing of the query is in the embedder's vocabulary
             return []
-        known = self.bm25.row_index
+        known = index.bm25.row_index
         if mask is None:
-            return [(cid, d) for cid, d in self.store.nearest(vector, n) if cid in known][:n]
+            return [(cid, d) for cid, d in index.store.nearest(vector, n) if cid in known][:n]
         allowed = int(mask.sum())
         if allowed >= POSTFILTER_SHARE * len(mask):
             wide = min(len(mask), int(n / (allowed / len(mask)) * 1.5) + 1)
-            hits = [(cid, d) for cid, d in self.store.nearest(vector, wide) if cid in known and mask[known[cid]]]
+            hits = [(cid, d) for cid, d in index.store.nearest(vector, wide) if cid in known and mask[known[cid]]]
             if len(hits) >= min(n, allowed):
                 return hits[:n]
-        ids = [self.bm25.ids[r] for r in np.flatnonzero(mask)]
-        return self.store.nearest(vector, min(n, len(ids)), ids=ids)
+        ids = [index.bm25.ids[r] for r in np.flatnonzero(mask)]
+        return index.store.nearest(vector, min(n, len(ids)), ids=ids)
 
-    def _filters(self, unit: Any, section: Any, kind: Any) -> tuple[set[str] | None, set[str] | None, set[str] | None]:
+    def _filters(
+        self, index: _Opened, unit: Any, section: Any, kind: Any
+    ) -> tuple[set[str] | None, set[str] | None, set[str] | None]:
         from drafter.domain.units import resolve_unit
 
         units = _as_list(unit)
@@ -214,11 +304,12 @@ class Retriever:
         sections = _as_list(section)
         section_set = None
         if sections:
-            if self._sections is None:
-                self._sections = known_sections(self.bm25.labels.get("section", []))
-            bad = [s for s in sections if s not in self._sections]
+            known = self._sections
+            if known is None:
+                known = self._sections = known_sections(index.bm25.labels.get("section", []))
+            bad = [s for s in sections if s not in known]
             if bad:
-                raise InputError(f"unknown section {bad[0]!r}; known sections: {', '.join(self._sections)}")
+                raise InputError(f"unknown section {bad[0]!r}; known sections: {', '.join(known)}")
             section_set = set(sections)
         kinds = _as_list(kind)
         kind_set = None
