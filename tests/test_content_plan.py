@@ -44,6 +44,22 @@ NURSES = WorkItem(
         text="4月举办护理技能竞赛，5月开展家属开放日。", steps=(Step(4, "举办护理技能竞赛"), Step(5, "开展家属开放日"))
     ),
 )
+SURVEY = WorkItem(
+    id="t_survey",
+    section="worker_care",
+    text="年内开展不少于1次健康讲座。",
+    tier="common",
+    asks=("健康讲座",),
+    asked=Asked(text="4月、10月各举办1次健康讲座，由生活福利委员牵头。", replace=True),
+)
+JOINT = WorkItem(
+    id="t_joint",
+    section="safeguards",
+    text="年内召开2次联席会议，分别于6月、12月。",
+    tier="must",
+    schedule="召开工会与行政联席会议",
+)
+GOAL = WorkItem(id="t_goal", section="goals", text="健康讲座参与率达到80%以上。", tier="must", asks=("健康讲座",))
 TALK = WorkItem(id="t_talk", section="political_guidance", text="五一前后举办劳模事迹分享会。", tier="common")
 TALK_AGAIN = WorkItem(
     id="t_talk2", section="culture_sports", text="组织学习劳模事迹。", tier="common", excludes=("t_talk",)
@@ -65,7 +81,7 @@ CONGRESS = WorkItem(
 
 @pytest.fixture
 def small_catalogue(monkeypatch):
-    items = (CARE, OTHER, *AWARDS, CONGRESS, NURSES, TALK, TALK_AGAIN)
+    items = (CARE, OTHER, *AWARDS, CONGRESS, NURSES, TALK, TALK_AGAIN, SURVEY, JOINT, GOAL)
     monkeypatch.setattr(cat, "catalogue", lambda: items)
     monkeypatch.setattr(cat, "_by_id", lambda: {it.id: it for it in items})
     monkeypatch.setattr(cat, "families", lambda: {"评选表彰": 2})
@@ -110,11 +126,14 @@ def test_the_assembly_is_named_by_the_unions_size():
     assert assembly_words("kindergarten", Facts({"职工人数": "58", "会员人数": "52"})) == {
         "members_assembly": "会员大会",
         "staff_assembly": "教职工大会",
+        "assembly": "教职工大会暨工会会员大会",  # a school's two assemblies meet together
     }
     assert assembly_words("hospital", Facts({"职工人数": "1860", "会员人数": "1702"})) == {
         "members_assembly": "会员代表大会",
         "staff_assembly": "职工代表大会",
+        "assembly": "职工代表大会暨工会会员代表大会",
     }
+    assert assembly_words("government", Facts({"会员人数": "40"}))["assembly"] == "会员大会"
     assert assembly_words("hospital", None)["staff_assembly"] == "职工（代表）大会"  # unknown: the chair strikes one
 
 
@@ -146,6 +165,7 @@ def test_the_opening_does_not_repeat_the_guiding_thought():
         ({"asked": {"txt": "x"}}, "asked"),
         ({"asked": {"steps": [{"month": 13, "schedule": "x"}]}}, "month 1–12"),
         ({"asked": {}}, "empty"),
+        ({"asked": {"goal": "x", "replace": True}}, "replace"),
         ({"family": "无此类"}, "unknown family"),
     ],
 )
@@ -190,3 +210,21 @@ def test_the_level_of_the_model_home_to_strive_for_is_read_from_last_years_resul
     given = build_request("hospital", 2026, facts={"上年主要成绩": "获评区级模范职工之家", "争创模范之家级别": "省级"})
     assert given.facts.get("争创模范之家级别") == "省级"
     assert build_request("hospital", 2026).facts.get("争创模范之家级别") is None
+
+
+def test_an_asked_text_that_replaces_is_the_whole_item_and_not_said_twice(small_catalogue):
+    _, planned = _plan(brief="今年重点：办好健康讲座")
+    it = next(x for x in planned["worker_care"] if x.origin == "catalogue:t_survey")
+    assert it.text == "4月、10月各举办1次健康讲座，由生活福利委员牵头。"
+    # a goal of the catalogue answers the ask: no second goal line for it
+    goals = [x.text for x in planned["goals"]]
+    assert goals.count("健康讲座参与率达到80%以上。") == 1 and len([g for g in goals if "健康讲座" in g]) == 1
+
+
+def test_an_item_whose_text_names_its_months_is_scheduled_in_them(small_catalogue):
+    req, planned = _plan("hospital")
+    joint = next(x for x in planned["safeguards"] if x.origin == "catalogue:t_joint")
+    assert joint.months == [6, 12]
+    sched = [x.text for x in build_schedule(req, "x", [i for its in planned.values() for i in its]).items]
+    assert any(t.startswith("6月：") and "召开工会与行政联席会议" in t for t in sched)
+    assert any(t.startswith("12月：") and "召开工会与行政联席会议" in t for t in sched)

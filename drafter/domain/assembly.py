@@ -11,7 +11,7 @@ from typing import Any
 from drafter.domain.facts import Facts
 from drafter.resources import load_data
 
-WORDS = ("members_assembly", "staff_assembly")
+WORDS = ("members_assembly", "staff_assembly", "assembly")
 
 
 @functools.cache
@@ -36,14 +36,18 @@ def _pick(forms: dict[str, str], n: float | None, threshold: int) -> str:
 
 
 def assembly_words(unit: str, facts: Facts | None) -> dict[str, str]:
-    """``{members_assembly}`` and ``{staff_assembly}`` for a unit of this size (hedged when unknown)."""
+    """``{members_assembly}``, ``{staff_assembly}`` and ``{assembly}`` (the meeting the union reports to)
+    for a unit of this size (hedged when unknown)."""
     d = _data()
     threshold = int(d.get("threshold", 100))
     facts = facts or Facts({})
     m = d["members_assembly"]
     s = d["staff_assembly"]
     staff_forms = s.get(unit) or s["default"]
-    return {
+    words = {
         "members_assembly": _pick(m, _count(facts.get(m["fact"])), threshold),
         "staff_assembly": _pick(staff_forms, _count(facts.get(s["fact"])), threshold),
     }
+    joint = unit in (d.get("joint") or ())
+    words["assembly"] = str(d["joint_form"]).format(**words) if joint else words["members_assembly"]
+    return words

@@ -61,6 +61,7 @@ class Asked:
     text: str = ""
     goal: str = ""
     steps: tuple[Step, ...] = ()
+    replace: bool = False  # ``text`` is the whole item when asked (it supersedes the item's own text)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class RenderedAsked:
     goal: str
     steps: tuple[Step, ...]
     unfilled: tuple[str, ...] = ()
+    replace: bool = False
 
 
 def _year_words(year: int) -> dict[str, str]:
@@ -156,7 +158,7 @@ def render_asked(item: WorkItem, profile: UnitProfile, year: int, facts: Facts |
 
     a = item.asked
     steps = tuple(Step(s.month, fill(s.schedule)) for s in a.steps)
-    return RenderedAsked(fill(a.text), fill(a.goal), steps, tuple(dict.fromkeys(missing)))
+    return RenderedAsked(fill(a.text), fill(a.goal), steps, tuple(dict.fromkeys(missing)), a.replace)
 
 
 def _words(template: str, profile: UnitProfile, extra: Mapping[str, str]) -> str:
@@ -263,8 +265,8 @@ def _item(raw: dict[str, Any], file: str, *, year: int | None = None) -> WorkIte
 def _asked(raw: Any, where: str, facts: set[str], words: set[str]) -> Asked | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict) or not set(raw) <= {"text", "goal", "steps"}:
-        raise ConfigError(f"{where}: 'asked' takes text, goal and steps ({{month: M, schedule: …}}) only")
+    if not isinstance(raw, dict) or not set(raw) <= {"text", "goal", "steps", "replace"}:
+        raise ConfigError(f"{where}: 'asked' takes text, goal, steps ({{month: M, schedule: …}}) and replace only")
     steps = []
     for s in raw.get("steps") or ():
         month = s.get("month") if isinstance(s, dict) else None
@@ -277,7 +279,10 @@ def _asked(raw: Any, where: str, facts: set[str], words: set[str]) -> Asked | No
         _check_text(t, where, facts, words)
     if not (text or goal or steps):
         raise ConfigError(f"{where}: 'asked' is empty; give text, goal or steps, or remove it")
-    return Asked(text=text, goal=goal, steps=tuple(steps))
+    replace = bool(raw.get("replace"))
+    if replace and not text:
+        raise ConfigError(f"{where}: 'asked.replace' needs the item's whole text in asked.text")
+    return Asked(text=text, goal=goal, steps=tuple(steps), replace=replace)
 
 
 @functools.cache

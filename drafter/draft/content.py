@@ -16,7 +16,7 @@ import re
 from drafter.domain import catalogue
 from drafter.domain.asks import template_for
 from drafter.domain.assembly import assembly_words
-from drafter.domain.calendar import event_when
+from drafter.domain.calendar import event_when, months_in
 from drafter.domain.request import DraftRequest
 from drafter.domain.sections import layout_of
 from drafter.models import Item, Milestone, Outline, OutlineSection
@@ -69,6 +69,8 @@ def goal_items(request: DraftRequest) -> list[Item]:
     out: list[Item] = []
     fitting = catalogue.items_for(request.unit.id, request.year)
     for ask in request.asks:
+        if any(it.section == "goals" and catalogue.answers(it, ask) >= 2 for it in fitting):
+            continue  # a goal of the catalogue answers it (deepened by its own ``asked``): no second goal
         t = template_for(ask)[0]
         goal = ""
         answered = False
@@ -95,7 +97,9 @@ def _deepen(item: Item, wi: catalogue.WorkItem, request: DraftRequest) -> None:
     if rendered is None:
         return
     if rendered.text:
-        item.text = item.text.rstrip() + rendered.text
+        item.text = rendered.text if rendered.replace else item.text.rstrip() + rendered.text
+        if rendered.replace:  # the facts the item still needs are those of its new text
+            item.unfilled = [u for u in item.unfilled if f"【待填：{u}】" in item.text]
     item.steps = [Milestone(s.month, s.schedule) for s in rendered.steps]
     if not item.months and item.steps:
         item.months = list(dict.fromkeys(s.month for s in item.steps))
@@ -124,7 +128,7 @@ def _to_item(rendered: catalogue.RenderedItem, request: DraftRequest) -> Item:
             elif it.when.fact:
                 tentative = True  # the text asks for the date: the schedule says its month is tentative
     origin = f"year:{it.id}" if it.year is not None else f"catalogue:{it.id}"
-    return Item(
+    item = Item(
         text=rendered.text,
         origin=origin,
         section=it.section,
@@ -136,6 +140,9 @@ def _to_item(rendered: catalogue.RenderedItem, request: DraftRequest) -> Item:
         owner=request.unit.adapt(it.owner),
         unfilled=list(rendered.unfilled),
     )
+    if it.when is None and item.schedule:  # its text names its months (6月、12月各1次): scheduled in them
+        item.months = months_in(item.text)
+    return item
 
 
 def _month_of(value: str | None) -> int | None:
