@@ -60,6 +60,12 @@ JOINT = WorkItem(
     schedule="召开工会与行政联席会议",
 )
 GOAL = WorkItem(id="t_goal", section="goals", text="健康讲座参与率达到80%以上。", tier="must", asks=("健康讲座",))
+DRIVERS = WorkItem(
+    id="t_drivers", section="worker_care", text="为货车司机设立休息点。", tier="common", sectors=("logistics",)
+)
+QUOTA = WorkItem(
+    id="t_quota", section="worker_care", text="参与劳动定额修订。", tier="common", not_sectors=("logistics", "power")
+)
 TALK = WorkItem(id="t_talk", section="political_guidance", text="五一前后举办劳模事迹分享会。", tier="common")
 TALK_AGAIN = WorkItem(
     id="t_talk2", section="culture_sports", text="组织学习劳模事迹。", tier="common", excludes=("t_talk",)
@@ -81,15 +87,15 @@ CONGRESS = WorkItem(
 
 @pytest.fixture
 def small_catalogue(monkeypatch):
-    items = (CARE, OTHER, *AWARDS, CONGRESS, NURSES, TALK, TALK_AGAIN, SURVEY, JOINT, GOAL)
+    items = (CARE, OTHER, *AWARDS, CONGRESS, NURSES, TALK, TALK_AGAIN, SURVEY, JOINT, GOAL, DRIVERS, QUOTA)
     monkeypatch.setattr(cat, "catalogue", lambda: items)
     monkeypatch.setattr(cat, "_by_id", lambda: {it.id: it for it in items})
     monkeypatch.setattr(cat, "families", lambda: {"评选表彰": 2})
     return items
 
 
-def _plan(unit="kindergarten", brief="", facts=None):
-    req = build_request(unit, 2025, brief=brief, facts=facts)
+def _plan(unit="kindergarten", brief="", facts=None, name=None):
+    req = build_request(unit, 2025, brief=brief, facts=facts, name=name)
     return req, content.plan_items(req, outline_for(req))
 
 
@@ -228,3 +234,31 @@ def test_an_item_whose_text_names_its_months_is_scheduled_in_them(small_catalogu
     sched = [x.text for x in build_schedule(req, "x", [i for its in planned.values() for i in its]).items]
     assert any(t.startswith("6月：") and "召开工会与行政联席会议" in t for t in sched)
     assert any(t.startswith("12月：") and "召开工会与行政联席会议" in t for t in sched)
+
+
+@pytest.mark.parametrize(
+    "name, sector, has",
+    [
+        ("恒通物流股份有限公司", "logistics", {"t_drivers"}),
+        ("国网清河县供电公司", "power", set()),
+        ("宏达机械制造有限公司", "manufacturing", {"t_quota"}),
+        (None, None, {"t_quota"}),
+    ],
+)
+def test_the_units_name_tells_its_sector_and_items_follow_it(small_catalogue, name, sector, has):
+    req, planned = _plan("enterprise", name=name)
+    assert req.sector == sector
+    ids = {it.origin.split(":", 1)[1] for its in planned.values() for it in its if ":" in it.origin}
+    assert ids & {"t_drivers", "t_quota"} == has
+
+
+def test_an_unknown_sector_in_the_catalogue_names_the_item(monkeypatch):
+    item = {"id": "t_bad", "section": "worker_care", "text": "开展活动。", "sectors": ["shipyard"]}
+    monkeypatch.setattr(cat, "load_data", lambda name: {"items": [item]} if name == "work_items.yaml" else {})
+    cat.catalogue.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="unknown sector 'shipyard'"):
+            cat.catalogue()
+    finally:
+        cat.catalogue.cache_clear()
+        cat._by_id.cache_clear()

@@ -126,6 +126,7 @@ def write(
     chroma_url: Optional[str] = ChromaUrlOpt,
 ) -> None:
     """Draft a plan for a unit and year (or from an outline file) and print it or save it."""
+    from drafter.domain.sectors import sector_of
     from drafter.draft.drafter import Drafter
     from drafter.draft.writers import describe
 
@@ -159,6 +160,9 @@ def write(
         facts=user_path(str(facts)) if facts else None,
     )
     info(describe(drafter.writer, api_key=api_key, base_url=base_url))
+    sector = sector_of(request.unit.id, request.name or request.facts.get("单位名称"))
+    if sector is not None:
+        info(f"drafter: drafting for a {request.unit.name} of the {sector.name} sector (from its name; sectors.yaml)")
     progress = Progress("drafting")
     drafter.progress = progress
     import asyncio

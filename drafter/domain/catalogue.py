@@ -22,6 +22,7 @@ from drafter.domain.assembly import WORDS as ASSEMBLY_WORDS
 from drafter.domain.assembly import assembly_words
 from drafter.domain.calendar import event_names
 from drafter.domain.facts import SLOT, Facts, fact_fields, fill_slots
+from drafter.domain.sectors import sector_ids
 from drafter.domain.taxonomy import load_taxonomy
 from drafter.domain.units import UnitProfile, unit_ids
 from drafter.errors import ConfigError
@@ -86,11 +87,17 @@ class WorkItem:
     year: int | None = None
     excludes: tuple[str, ...] = ()  # items never drafted together with this one
     asked: Asked | None = None  # what it adds when it answers an ask of the brief
+    sectors: tuple[str, ...] = ()  # the sectors it fits (sectors.yaml); empty: every sector
+    not_sectors: tuple[str, ...] = ()  # sectors it never fits
     family: str = ""  # a kind of activity a plan holds only so many of (families in work_items.yaml)
 
-    def fits(self, unit: str, year: int) -> bool:
-        """Whether the item belongs in a plan of this unit for this year."""
+    def fits(self, unit: str, year: int, sector: str | None = None) -> bool:
+        """Whether the item belongs in a plan of this unit (of this sector, when known) for this year."""
         if self.units and unit not in self.units:
+            return False
+        if self.sectors and sector not in self.sectors:
+            return False
+        if sector is not None and sector in self.not_sectors:
             return False
         if unit in self.not_units:
             return False
@@ -257,9 +264,19 @@ def _item(raw: dict[str, Any], file: str, *, year: int | None = None) -> WorkIte
         kind=kind,
         year=year,
         excludes=tuple(str(x) for x in raw.get("excludes") or ()),
+        sectors=_sector_list(raw, "sectors", where),
+        not_sectors=_sector_list(raw, "not_sectors", where),
         asked=asked,
         family=str(raw.get("family") or ""),
     )
+
+
+def _sector_list(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    values = tuple(str(s) for s in raw.get(key) or ())
+    bad = [s for s in values if s not in sector_ids()]
+    if bad:
+        raise ConfigError(f"{where}: unknown sector {bad[0]!r} in {key}; use an id of sectors.yaml")
+    return values
 
 
 def _asked(raw: Any, where: str, facts: set[str], words: set[str]) -> Asked | None:
@@ -317,15 +334,18 @@ def families() -> dict[str, int]:
     return {str(k): int(v) for k, v in raw.items()}
 
 
-def items_for(unit: str, year: int, sections: Iterable[str] | None = None) -> list[WorkItem]:
-    """Items that fit a unit and year (in file order; year items last), optionally only these sections."""
+def items_for(
+    unit: str, year: int, sections: Iterable[str] | None = None, sector: str | None = None
+) -> list[WorkItem]:
+    """Items that fit a unit (and its sector) and year (in file order; year items last), optionally only
+    these sections."""
     wanted = set(sections) if sections is not None else None
-    return [it for it in catalogue() if it.fits(unit, year) and (wanted is None or it.section in wanted)]
+    return [it for it in catalogue() if it.fits(unit, year, sector) and (wanted is None or it.section in wanted)]
 
 
-def must_haves(unit: str, year: int) -> list[WorkItem]:
-    """What every plan of this unit for this year carries: its must items and the year's own items."""
-    return [it for it in items_for(unit, year) if it.tier_for(unit) == "must"]
+def must_haves(unit: str, year: int, sector: str | None = None) -> list[WorkItem]:
+    """What every plan of this unit (and sector) for this year carries: its must items and the year's own."""
+    return [it for it in items_for(unit, year, sector=sector) if it.tier_for(unit) == "must"]
 
 
 @functools.cache

@@ -19,6 +19,7 @@ from drafter.domain.calendar import CalendarEvent, year_events
 from drafter.domain.era import Era, check_year, era_for
 from drafter.domain.facts import Facts, check_facts, derive_facts, load_facts
 from drafter.domain.script import SCRIPTS
+from drafter.domain.sectors import sector_of
 from drafter.domain.units import UnitProfile, load_profile
 from drafter.errors import InputError
 
@@ -39,6 +40,12 @@ class DraftRequest:
     asks: tuple[str, ...] = ()
     facts: Facts = field(default_factory=Facts)
     script: str = "simplified"
+
+    @property
+    def sector(self) -> str | None:
+        """The sector the unit's name reveals (物流 → logistics; sectors.yaml), or None."""
+        found = sector_of(self.unit.id, self.name or self.facts.get("单位名称"))
+        return found.id if found else None
 
     @property
     def unit_name(self) -> str:

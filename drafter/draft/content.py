@@ -67,7 +67,7 @@ def goal_items(request: DraftRequest) -> list[Item]:
     """工作目标's line for each of the brief's asks: the goal of the catalogue item that answers it best
     (its ``asked.goal``), else the goal of the ask's own template (``asks.yaml``); none when neither has one."""
     out: list[Item] = []
-    fitting = catalogue.items_for(request.unit.id, request.year)
+    fitting = catalogue.items_for(request.unit.id, request.year, sector=request.sector)
     for ask in request.asks:
         if any(it.section == "goals" and catalogue.answers(it, ask) >= 2 for it in fitting):
             continue  # a goal of the catalogue answers it (deepened by its own ``asked``): no second goal
@@ -234,7 +234,7 @@ def plan_section(section: OutlineSection, request: DraftRequest, *, max_items: i
     missing_things = replaced_things(request)
     pool = []
     excludes: dict[str, tuple[str, ...]] = {}
-    for it in catalogue.items_for(unit, request.year, holds):
+    for it in catalogue.items_for(unit, request.year, holds, sector=request.sector):
         item = _to_item(catalogue.render(it, request.unit, request.year, request.facts), request)
         if not any(thing in item.text for thing in missing_things):
             pool.append((it, item))

@@ -32,7 +32,7 @@ def ask_sections(ask: str, request: DraftRequest, section_ids: list[str]) -> lis
     if t.own and t.section in section_ids:
         return [t.section]  # an ask that always gets its own item, in its own section
     scored: dict[str, int] = {}
-    for item in catalogue.items_for(request.unit.id, request.year, section_ids):
+    for item in catalogue.items_for(request.unit.id, request.year, section_ids, sector=request.sector):
         strength = catalogue.answers(item, ask)
         if strength >= 2:
             scored[item.section] = max(scored.get(item.section, 0), strength)

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 
 from drafter.domain import catalogue
+from drafter.domain.sectors import sector_of
 from drafter.draft import text as tx
 from drafter.evaluate import reading
 from drafter.evaluate.base import MetricResult, PlanContext
@@ -272,7 +273,14 @@ def must_have(ctx: PlanContext) -> MetricResult:
     if not ctx.unit or not ctx.year or ctx.unit not in ctx.must_sections:
         return MetricResult(1.0, "no must-have list for this unit", {"missing": []})
     sections = ctx.must_sections[ctx.unit] - {"goals", "safeguards"}  # those two are coverage's to judge
-    musts = [it for it in catalogue.must_haves(ctx.unit, ctx.year) if it.section in sections]
+    # the plan's title names the unit (恒通物流股份有限公司): its sector's must-haves, not another sector's
+    title = ctx.text.strip().splitlines()[0] if ctx.text.strip() else ""
+    sector = sector_of(ctx.unit, title)
+    musts = [
+        it
+        for it in catalogue.must_haves(ctx.unit, ctx.year, sector=sector.id if sector else None)
+        if it.section in sections
+    ]
     musts = [it for it in musts if detection_words(it)]
     if not musts:
         return MetricResult(1.0, "no must-have items for this unit and year", {"missing": []})
