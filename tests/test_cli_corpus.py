@@ -79,6 +79,8 @@ def test_search_json_fields_and_filters(corpus_index):
     assert "送温暖" in hits[0]["text"]
     plain = run("search", "送温暖", "--section", "worker_care", "--index", corpus_index.index_dir)
     assert plain.exit_code == 0 and "[1]" in plain.stdout and "section=worker_care" in plain.stdout
+    chinese = run("search", "送温暖", "--section", "关心职工生活", "--index", corpus_index.index_dir)
+    assert chinese.exit_code == 0 and chinese.stdout == plain.stdout  # the Chinese name means the same section
 
 
 def test_sections_stats(corpus_index):

@@ -224,3 +224,13 @@ def test_schedule_holds_its_month_items_and_a_work_list_is_not_a_schedule() -> N
 def test_work_arrangement_is_a_schedule_only_with_months(text: str, expected: list) -> None:
     got = [(s.heading, s.section_id) for s in label_sections(segment(text), kind="plan")]
     assert got == expected
+
+
+def test_a_section_is_named_by_its_id_its_chinese_name_or_a_heading():
+    from drafter.domain.taxonomy import load_taxonomy
+
+    t = load_taxonomy()
+    assert t.resolve("worker_care") == "worker_care"
+    assert t.resolve(t.get("worker_care").name) == "worker_care"  # type: ignore[union-attr]
+    assert t.resolve("关心教职工生活，竭诚为教职工办实事") == "worker_care"
+    assert t.resolve("无此部分") is None and t.resolve("") is None

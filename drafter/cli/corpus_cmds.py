@@ -97,7 +97,7 @@ def search(
     query: str = typer.Argument(..., help="What to look for, e.g. 送温暖"),
     unit: Optional[str] = typer.Option(None, "--unit", help="Only plans of this unit type (e.g. hospital, 医院)."),
     section: Optional[str] = typer.Option(
-        None, "--section", help="Only this canonical section id (see `drafter sections`)."
+        None, "--section", help="Only this canonical section: its id or Chinese name (see `drafter sections`)."
     ),
     kind: Optional[str] = typer.Option(None, "--kind", help="plan, summary or summary_and_plan."),
     k: int = typer.Option(5, "-k", "--k", min=1, max=100, help="How many passages."),

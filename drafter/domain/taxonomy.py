@@ -105,6 +105,17 @@ class Taxonomy:
                 out[s.id] = (points, first)
         return out
 
+    def resolve(self, name: str) -> str | None:
+        """The canonical id a user means: an id (worker_care), a section's Chinese name or alias
+        (关心职工生活, 生活保障), or a heading that names it (关心教职工生活，竭诚办实事); else None."""
+        text = (name or "").strip()
+        if text in self._by_id:
+            return text
+        for s in self.sections:
+            if text == s.name or text in s.aliases:
+                return s.id
+        return self.label(text) if text else None
+
     def label(self, heading: str, body: str = "", *, kind: str | None = None) -> str | None:
         """The canonical section id of a heading (simplified script), or None.
 

@@ -40,6 +40,7 @@ import numpy as np
 
 from drafter.config import IndexConfig
 from drafter.domain.kinds import KINDS
+from drafter.domain.taxonomy import load_taxonomy
 from drafter.errors import DrafterError, InputError, MissingIndexError
 from drafter.index import layout
 from drafter.index.layout import IndexPaths
@@ -301,7 +302,8 @@ class Retriever:
 
         units = _as_list(unit)
         unit_set = {resolve_unit(u) for u in units} if units else None
-        sections = _as_list(section)
+        taxonomy = load_taxonomy()
+        sections = [taxonomy.resolve(s) or s for s in _as_list(section)]  # ids or Chinese names
         section_set = None
         if sections:
             known = self._sections
