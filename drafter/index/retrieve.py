@@ -303,7 +303,7 @@ class Retriever:
         units = _as_list(unit)
         unit_set = {resolve_unit(u) for u in units} if units else None
         taxonomy = load_taxonomy()
-        sections = [taxonomy.resolve(s) or s for s in _as_list(section)]  # ids or Chinese names
+        sections = [taxonomy.resolve(s) or s for s in _as_list(section) or []]  # ids or Chinese names
         section_set = None
         if sections:
             known = self._sections
