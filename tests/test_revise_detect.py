@@ -141,8 +141,12 @@ def test_lunar_festival_dates_are_recomputed_keeping_their_distance():
 
 
 def test_a_schedule_month_that_no_longer_holds_its_festival_is_flagged():
+    # a line on its own (the plan's pass moves the entry first): a date of another month is never written in
     clean = run("9月：中秋节（9月17日）走访慰问。", months=(9,))[1]
-    assert clean == "9月：中秋节（10月6日）走访慰问【待核：2025年中秋在10月6日，请把这项安排调到10月】。"
+    assert clean == "9月：中秋节（9月17日）走访慰问【待核：按2025年中秋的日期，这项安排在10月6日，请调到10月】。"
+    assert run("9月：中秋节前后走访慰问。", months=(9,))[1] == (
+        "9月：中秋节前后走访慰问【待核：2025年中秋在10月6日，请把这项安排调到10月】。"
+    )
     assert "【待核" not in run("10月：重阳节（10月11日）茶话会。", months=(10,))[1]
 
 
@@ -212,3 +216,106 @@ def test_a_plan_reads_into_lines_with_their_sections():
     assert kinds == ["title", "para", "heading", "item", "heading", "month", "month", "month", "closing", "closing"]
     assert doc.lines[3].section == "worker_care" and doc.lines[4].labels == ("schedule",)
     assert doc.lines[6].months == (3,)
+
+
+# ----------------------------------------------------------------- what last year's calendar left behind
+
+
+def run_info(text: str, info: LineInfo, old: int = 2024, new: int = 2025, facts=None, unit="hospital"):
+    marked, _ = revise_line(text, ctx_for(old, new, unit, facts), info)
+    return marks.strip_marks(marked)
+
+
+@pytest.mark.parametrize(
+    "old,new,text,expected",
+    [
+        # a sentence that opens with the year before: the whole report up to its full stop, whatever it tells
+        (
+            2024,
+            2025,
+            "2023年，医院工会组织职工疗休养320人次；完成职工之家提档升级。全年工作取得新进展。",
+            "2024年，医院工会组织职工疗休养320人次；完成职工之家提档升级"
+            "【待核：这是2023年的成绩，请换成2024年的实际成绩】。全年工作取得新进展。",
+        ),
+        (
+            2023,
+            2025,
+            "2022年度，公司工会开展技能竞赛12场，被评为省级模范职工之家。",
+            "2024年度，公司工会开展技能竞赛12场，被评为省级模范职工之家【待核：这是2022年的成绩，请换成2024年的实际成绩】。",
+        ),
+        (
+            2024,
+            2025,
+            "去年，学校工会荣获市先进基层工会称号。",
+            "去年，学校工会荣获市先进基层工会称号【待核：这是2023年的成绩，请换成2024年的实际成绩】。",
+        ),
+        # the year before as a plan's own business (a 决算) is no report
+        (
+            2024,
+            2025,
+            "年初编制2024年度预算，同时完成2023年度经费决算。",
+            "年初编制2025年度预算，同时完成2024年度经费决算。",
+        ),
+    ],
+)
+def test_last_years_report_of_the_year_before_is_flagged_however_it_is_told(old, new, text, expected):
+    assert run(text, old, new)[1] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "7月在新修订的《工会法》施行后开展专题宣讲。",
+        "在《职业病防治法》修订实施前组织职工学习。",
+        "《关于加强新就业形态劳动者权益保障的意见》出台后，组织座谈。",
+        "二十届四中全会召开前后，组织职工收看。",
+    ],
+)
+def test_a_time_tied_to_last_years_calendar_is_flagged(text):
+    clean = run(text)[1]
+    assert "【待核：上年" in clean
+    assert marks.strip_flags(clean) == text  # kept as written for the chair
+
+
+@pytest.mark.parametrize(
+    "text", ["会员大会召开前一个月征集提案。", "宣传《工会法》（2022年1月1日起施行）。", "依法实施后续监督。"]
+)
+def test_recurring_events_and_dates_of_law_are_not_time_flags(text):
+    assert "【待核" not in run(text)[1]
+
+
+def test_the_day_a_law_takes_effect_keeps_its_year():
+    assert run("《某某条例》2025年5月1日起施行，组织职工学习。", 2024, 2025)[1].startswith("《某某条例》2025年5月1日")
+    assert run("新修订的《某法》将于2024年6月1日正式施行。", 2024, 2025)[1].startswith(
+        "新修订的《某法》将于2024年6月1日"
+    )
+
+
+@pytest.mark.parametrize(
+    "text,old",
+    [
+        ("女职工（48人）参加“两癌”筛查", "48人"),
+        ("编外职工（14人）应入尽入", "14人"),
+        ("全院共有1200人", "1200人"),
+        ("现有会员共1150名", "1150名"),
+        ("14名编外职工全部入会", "14名"),
+        ("约300名职工参加", "300名"),
+        ("职工总数约1200人", "1200人"),
+    ],
+)
+def test_every_headcount_is_flagged_however_it_is_written(text, old):
+    assert f"【待核：原为{old}】" in run(text)[1]
+
+
+def test_a_part_of_a_group_never_takes_the_whole_groups_fact():
+    facts = {"职工人数": 1250}
+    clean = run("全院共有1200人，编外职工（14人）、36名退休职工全部入会。", facts=facts)[1]
+    assert clean == "全院共有1250人，编外职工（【待核：原为14人】）、【待核：原为36名】退休职工全部入会。"
+
+
+def test_the_closing_date_is_this_years_day_or_flagged():
+    assert run_info("2024年1月8日", LineInfo(closing=True)) == "2025年【待核：落款日期，原为1月8日】"
+    assert run_info("二〇二四年一月八日", LineInfo(closing=True)) == "二〇二五年【待核：落款日期，原为一月八日】"
+    assert run_info("2024年1月8日", LineInfo(closing=True), facts={"落款日期": "2025年1月6日"}) == "2025年1月6日"
+    assert run_info("某医院工会委员会", LineInfo(closing=True)) == "某医院工会委员会"
+    assert "【待核" not in run("2024年1月8日召开工会委员会议")[1]  # a date in the body is no 落款

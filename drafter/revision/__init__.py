@@ -5,9 +5,11 @@ its sections in their order, its activities, names, numbers and customs — and:
 
 * **updates** what is sure: the plan's year everywhere it is the plan's year, the era's wording
   (congress spirit, union congress, five-year-plan phrase, guiding thought), the Party's yearly
-  anniversary, the dates of the lunar festivals;
-* **flags** with ``【待核：…】`` what the chair must judge: last year's one-off events, headcounts and
-  sums that need this year's value, stale phrasing;
+  anniversary, the dates of the lunar festivals (a schedule entry whose festival moves into another
+  month moves to that month's line);
+* **flags** with ``【待核：…】`` what the chair must judge: last year's one-off events and times tied to
+  its calendar, headcounts and sums that need this year's value, last year's report of the year before,
+  the 落款's day, stale phrasing;
 * **adds** the brief's asks and the unit's missing must-haves, each where it belongs, marked as new.
 
 ``marks``      the marks (【新增】, 【已更新：旧→新】, 【待核：…】) and the span edits that place them

@@ -16,10 +16,12 @@ Dated items also get an entry in the schedule (:func:`add_to_schedule`).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from drafter.domain import catalogue, sections
+from drafter.domain.calendar import lunar_to_solar
 from drafter.domain.numerals import to_chinese
 from drafter.domain.request import DraftRequest
 from drafter.draft import text as tx
@@ -30,6 +32,8 @@ from drafter.evaluate.content import detection_words, mentions
 from drafter.models import Item, OutlineSection
 from drafter.revision import marks
 from drafter.revision.changes import Change
+from drafter.revision.context import Context
+from drafter.revision.detect import festival_dates
 from drafter.revision.document import (
     SCHEDULE,
     Line,
@@ -40,6 +44,7 @@ from drafter.revision.document import (
     item_prefix,
     month_content,
     renumber,
+    split_month,
 )
 
 LATE = ("safeguards", SCHEDULE)  # new sections go before these
@@ -107,6 +112,11 @@ def plan_additions(doc: PlanDoc, request: DraftRequest) -> tuple[list[Addition],
         for origin in origins:
             x = planned.get(origin)
             if x is None or origin in chosen:
+                continue
+            if tx.is_duplicate(x.text, seen, 0.5):
+                # the plan says it already in words the detection does not know
+                short = re.split(r"[，；。]", x.text)[0]
+                notes.append(Change("note", "", what=f"必备事项“{short}”：上年计划已有相应安排，未重复添加"))
                 continue
             chosen.add(origin)
             why = f"{request.year}年度要点" if origin.startswith("year:") else f"{profile.name}工会计划的必备事项"
@@ -304,59 +314,190 @@ def _month_label(like: str, month: int) -> str:
     return f"{num}月{m.group(2)}{m.group(3) or '：'}"
 
 
-def add_to_schedule(doc: PlanDoc, additions: list[Addition]) -> list[Change]:
-    """Each dated addition's schedule line in the schedule's month (a month line of its own when the
-    schedule has none for that month); nothing when the plan has no schedule."""
+def _schedule_region(doc: PlanDoc) -> tuple[int, int, int | None] | None:
+    """(start, end, heading) of the plan's schedule; None when it has none (no schedule heading and
+    fewer than three month lines)."""
     heads = [i for i in doc.headings() if SCHEDULE in doc.lines[i].labels]
     months = [i for i, ln in enumerate(doc.lines) if ln.kind == "month"]
-    if not heads and len(months) < 3:
+    if heads:
+        return heads[0] + 1, doc.region_end(heads[0]), heads[0]
+    if len(months) < 3:
+        return None
+    return months[0], months[-1] + 1, None
+
+
+def _put_in_month(doc: PlanDoc, month: int, entry: str, mark: str = marks.ADDED) -> None:
+    """An entry in the schedule's line for ``month``: joined to that month's line, or an item under it when
+    its entries are items, or a month line of its own (in the schedule's style) where it has none."""
+    region = _schedule_region(doc)
+    assert region is not None
+    start, end, _ = region
+    month_lines = [j for j in range(start, end) if doc.lines[j].kind == "month"]
+    hit = next((j for j in month_lines if month in doc.lines[j].months), None)
+    if hit is not None:
+        ln = doc.lines[hit]
+        if month_content(ln.clean):
+            body = ln.text.rstrip()
+            end_mark = "。" if body.endswith("。") else ""
+            ln.text = body.removesuffix("。") + "；" + mark + entry + end_mark
+        else:
+            nxt = next((j for j in month_lines if j > hit), None)
+            pos = nxt if nxt is not None else end
+            style = _item_style(doc, hit + 1, pos)
+            fmt = (style[0], style[1], style[2]) if style else None
+            new = Line(
+                "item",
+                (format_number(fmt[0], fmt[1] + 1) if fmt else "") + mark + entry + "。",
+                md_list=bool(fmt and fmt[2]),
+            )
+            doc.lines[pos:pos] = [new]
+    else:
+        like = doc.lines[month_lines[0]] if month_lines else None
+        label = _month_label(like.clean, month) if like is not None else f"{month}月："
+        later = next((j for j in month_lines if min(doc.lines[j].months or (13,)) > month), None)
+        pos = later if later is not None else end
+        if like is not None and like.level:  # months written as headings (### 3月), items under them
+            style = _item_style(doc, start, end)
+            number = format_number(style[0], 1) if style else ""
+            doc.lines[pos:pos] = [
+                Line("month", mark + label.rstrip("：:"), level=like.level, months=(month,)),
+                Line("item", number + mark + entry + "。", md_list=bool(style and style[2])),
+            ]
+        else:
+            doc.lines[pos:pos] = [Line("month", label + mark + entry + "。", months=(month,))]
+    index(doc)
+
+
+def _in_month(doc: PlanDoc, month: int, entry: str) -> bool:
+    """Whether the schedule's lines for ``month`` say ``entry`` already."""
+    region = _schedule_region(doc)
+    if region is None:
+        return False
+    start, end, _ = region
+    grams = tx.bigrams(entry)
+    block: list[str] = []
+    inside = False
+    for ln in doc.lines[start:end]:
+        if ln.kind == "month":
+            inside = month in ln.months
+        if inside:
+            block += [c for c in re.split(r"[；。]", ln.clean) if c.strip()]
+    return bool(grams) and any(len(grams & tx.bigrams(c)) >= 0.8 * len(grams) for c in block)
+
+
+def _lead(entry: str, owner: str, union: str) -> str:
+    """A schedule entry with who leads it (…（宣传委员牵头）), as drafted plans write it; the union itself
+    leads what names no one."""
+    if not owner or owner == union or "牵头" in entry:
+        return entry
+    return f"{entry}（{owner}牵头）"
+
+
+def add_to_schedule(doc: PlanDoc, additions: list[Addition], request: DraftRequest | None = None) -> list[Change]:
+    """Each dated addition's schedule line in the schedule's month (a month line of its own when the
+    schedule has none for that month), with the item's owner; nothing when the plan has no schedule."""
+    region = _schedule_region(doc)
+    if region is None:
         return []
+    union = request.unit.union if request is not None else ""
     changes: list[Change] = []
     entries = [
-        (a.item.months[0], a.item.schedule.rstrip("。；"), a) for a in additions if a.item.months and a.item.schedule
+        (a.item.months[0], _lead(a.item.schedule.rstrip("。；"), a.item.owner, union), a)
+        for a in additions
+        if a.item.months and a.item.schedule
     ]
     for month, entry, a in sorted(entries, key=lambda e: e[0]):
-        if heads:
-            start, end = heads[0] + 1, doc.region_end(heads[0])
-        else:
-            start, end = months[0], months[-1] + 1
-        month_lines = [j for j in range(start, end) if doc.lines[j].kind == "month"]
-        hit = next((j for j in month_lines if month in doc.lines[j].months), None)
-        where = _heading_text(doc, heads[0]) if heads else "具体安排"
-        anchor = doc.lines[heads[0]] if heads else None
-        if hit is not None:
-            ln = doc.lines[hit]
-            if month_content(ln.clean):
-                body = ln.text.rstrip()
-                end_mark = "。" if body.endswith("。") else ""
-                ln.text = body.removesuffix("。") + "；" + marks.ADDED + entry + end_mark
-            else:
-                nxt = next((j for j in month_lines if j > hit), None)
-                pos = nxt if nxt is not None else end
-                style = _item_style(doc, hit + 1, pos)
-                fmt = (style[0], style[1], style[2]) if style else None
-                new = Line(
-                    "item",
-                    (format_number(fmt[0], fmt[1] + 1) if fmt else "") + marks.ADDED + entry + "。",
-                    md_list=bool(fmt and fmt[2]),
-                )
-                doc.lines[pos:pos] = [new]
-        else:
-            like = doc.lines[month_lines[0]] if month_lines else None
-            label = _month_label(like.clean, month) if like is not None else f"{month}月："
-            later = next((j for j in month_lines if min(doc.lines[j].months or (13,)) > month), None)
-            pos = later if later is not None else end
-            if like is not None and like.level:  # months written as headings (### 3月), items under them
-                style = _item_style(doc, start, end)
-                number = format_number(style[0], 1) if style else ""
-                doc.lines[pos:pos] = [
-                    Line("month", marks.ADDED + label.rstrip("：:"), level=like.level, months=(month,)),
-                    Line("item", number + marks.ADDED + entry + "。", md_list=bool(style and style[2])),
-                ]
-            else:
-                doc.lines[pos:pos] = [Line("month", label + marks.ADDED + entry + "。", months=(month,))]
-        index(doc)
+        _, _, head = _schedule_region(doc) or region
+        if _in_month(doc, month, a.item.schedule.rstrip("。；")):
+            continue  # the schedule has it already (an item the plan carried under other words)
+        _put_in_month(doc, month, entry)
         changes.append(
-            Change("added", where, what=f"{month}月：{entry}", reason=a.why, section_id=SCHEDULE, anchor=anchor)
+            Change(
+                "added",
+                _heading_text(doc, head) if head is not None else "具体安排",
+                what=f"{month}月：{entry}",
+                reason=a.why,
+                section_id=SCHEDULE,
+                anchor=doc.lines[head] if head is not None else None,
+            )
         )
+    return changes
+
+
+# other days a clause may be about besides its festival (中秋国庆双节慰问): such a clause is not moved
+_OTHER_DAYS = re.compile(r"节|国庆|元旦|三八|五一|五四|七一|八一|\d{1,2}月")
+
+
+def _festival_month(clause: str, months: tuple[int, ...], ctx: Context) -> tuple[dt.date, str] | None:
+    """An undated entry about a lunar festival only (开展春节“送温暖”走访慰问), in the line of the festival's
+    month last year: the festival's date this year when it falls in another month (the plan's custom,
+    as drafted plans do it, is the festival's month)."""
+    if festival_dates(clause, ctx):
+        return None
+    for f in ctx.rules.festivals:
+        if not f.pattern.search(clause):
+            continue
+        old_f = lunar_to_solar(ctx.old, *f.lunar) + dt.timedelta(days=f.days)
+        new_f = lunar_to_solar(ctx.new, *f.lunar) + dt.timedelta(days=f.days)
+        rest = f.pattern.sub("", clause).replace("节日", "")
+        if old_f.month in months and new_f.month not in months and not _OTHER_DAYS.search(rest):
+            return new_f, f.name
+    return None
+
+
+def move_festival_entries(doc: PlanDoc, ctx: Context) -> list[Change]:
+    """A schedule entry dated by a lunar festival whose new date falls in another month (中秋 on 10月6日
+    in 2025, on 9月25日 in 2026) moves to that month's line before the lines are revised; there its date is
+    recomputed like any other. A month line left with nothing is dropped (the move names it)."""
+    region = _schedule_region(doc)
+    if region is None:
+        return []
+    changes: list[Change] = []
+    for ln in [x for x in doc.lines if x.kind == "month" and x.source is not None]:
+        label, body = split_month(ln.text)
+        if not body or not ln.months:
+            continue
+        end_mark = "。" if body.endswith("。") else ""
+        clauses = body.removesuffix("。").split("；")
+        kept: list[str] = []
+        moves: list[tuple[int, str, str]] = []
+        for clause in clauses:
+            target = next(
+                (
+                    (new, name)
+                    for _, name, written, new in festival_dates(clause, ctx)
+                    if written.month in ln.months and new.month not in ln.months
+                ),
+                None,
+            ) or _festival_month(clause, ln.months, ctx)
+            if target is None:
+                kept.append(clause)
+                continue
+            new, name = target
+            moves.append((new.month, clause, f"按{ctx.new}年{name}的日期（{new.month}月{new.day}日）调到{new.month}月"))
+        if not moves:
+            continue
+        _, _, head = _schedule_region(doc) or region
+        anchor = doc.lines[head] if head is not None else None
+        where = _heading_text(doc, head) if head is not None else "具体安排"
+        if kept:
+            ln.text = label + "；".join(kept) + end_mark
+        else:
+            doc.lines.remove(ln)
+            index(doc)
+        for month, clause, why in moves:
+            _put_in_month(doc, month, clause, mark="")
+            old = f"{label.rstrip()}{clause}"
+            changes.append(
+                Change(
+                    "updated",
+                    where,
+                    old=old,
+                    new=f"{month}月",
+                    reason=why,
+                    section_id=SCHEDULE,
+                    anchor=anchor,
+                    origin=ln,
+                )
+            )
     return changes

@@ -8,9 +8,12 @@ lunar festivals (recomputed with :mod:`drafter.domain.calendar`).
 
 Flags (what the chair must judge, ``【待核：…】``): stale phrasing of the new year
 (``stale_regex``), one-off events of last year (``revise.yaml``, the old year's anniversaries and
-campaigns of ``years.yaml``, round anniversaries), headcounts and sums of money (kept in the flag:
-``【待核：原为86人】``; replaced when the facts give this year's value), placeholder years, target
-years that have passed.
+campaigns of ``years.yaml``, round anniversaries, times tied to last year's calendar: 《…》施行前),
+headcounts and sums of money however written (kept in the flag: ``【待核：原为86人】``; replaced when
+the facts give this year's value, never for a part of a group: 编外教职工（14人）), last year's report
+of the year before (2023年，…获评…: the year moves, the results are the chair's), the 落款's day
+(``--facts 落款日期`` replaces it), placeholder years, target years that have passed. The day a law
+took effect (2025年6月1日起施行) keeps its year.
 
 :func:`line_edits` runs them in priority order; :func:`drafter.revision.marks.apply_edits` resolves
 overlaps (the earlier detector wins) and never edits inside a mark already there.
@@ -42,6 +45,13 @@ _SPIRIT = re.compile(
 )
 _UNION = re.compile(r"(?P<p>中国工会|工会)(?P<c>[一二三四五六七八九十]{2,3}大)")
 _DATE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
+# after a year: the day a law or rule took effect (2025年6月1日起施行), which never moves with the plan
+_FIXED_DATE = re.compile(
+    r"年\d{1,2}月(?:\d{1,2}日)?(?:起|开始)?(?:正式)?(?:施行|生效)|年\d{1,2}月\d{1,2}日起(?:正式)?实施"
+)
+_CN_DATE = r"[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日"
+_CLOSING_DAY = re.compile(rf"(?<=年)(?:\d{{1,2}}月(?:\d{{1,2}}日)?|{_CN_DATE}|[一二三四五六七八九十]{{1,2}}月)$")
+_FULL = re.compile(r"[^。！？]+[。！？]?")
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
 _NUM = r"(?P<n>\d{1,3}|[一二三四五六七八九十百零〇]{1,5})"
 
@@ -51,10 +61,13 @@ Detector = Callable[[str, Context, "LineInfo"], list[Edit]]
 class LineInfo:
     """What a detector may need to know about the line besides its text."""
 
-    def __init__(self, *, title: bool = False, months: tuple[int, ...] = (), model: bool = False) -> None:
+    def __init__(
+        self, *, title: bool = False, months: tuple[int, ...] = (), model: bool = False, closing: bool = False
+    ) -> None:
         self.title = title
         self.months = months  # the months of the schedule line (or month block) the line is in
         self.model = model  # written by the model: its years are this year's already
+        self.closing = closing  # a line of the 落款 (the union's name, the date)
 
 
 # --------------------------------------------------------------------------- era wording
@@ -128,10 +141,10 @@ def year_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
             end = m.end() + (1 if text[m.end() : m.end() + 1] == "年" else 0)
             note = f"原为{y}年的安排，请按{ctx.new}年的实际核实"
             out.append(Edit(end, end, "flagged", "", marks.check(note), note, "年份"))
+        elif y in window and _FIXED_DATE.match(text, m.end()):
+            continue  # the date a law took (takes) effect is a fact, not the plan's calendar
         elif y in window:
             out.append(Edit(m.start(), m.end(), "updated", m.group(1), str(y + ctx.delta), _shift_note(y, ctx), "年份"))
-            if y == ctx.old - 1:
-                out += _results_flag(text, m.start(), ctx)
         elif ctx.old + 1 < y < ctx.new and _TARGET_BEFORE.search(text[max(0, m.start() - 5) : m.start()]):
             end = m.end() + (1 if text[m.end() : m.end() + 1] == "年" else 0)
             note = f"目标年份{y}年已过，请按{ctx.new}年的实际改写"
@@ -160,13 +173,67 @@ def _stop(m: re.Match[str]) -> int:
     return m.end() - (1 if m.group(0)[-1] in "。！？；" else 0)
 
 
-def _results_flag(text: str, pos: int, ctx: Context) -> list[Edit]:
-    """Last year's results stated with last year's year: the year moves, the results are the chair's."""
-    sent = _sentence_at(text, pos)
-    if sent is None or marks.has_check(sent.group(0)) or not ctx.rules.results.search(sent.group(0)):
+def _time_refs(ctx: Context) -> re.Pattern[str]:
+    """What names the year before last year in last year's plan: its number (2023, 二〇二三) or 去年/上年."""
+    y = ctx.old - 1
+    years = "|".join(dict.fromkeys((str(y), _cn_year(y, "〇"), _cn_year(y, "○"), _cn_year(y, "0"), _cn_year(y, "零"))))
+    return re.compile(
+        rf"(?<![\d{_ZEROS}一二三四五六七八九])(?:{years})(?!\d)\s*年|去年|(?<!以)上年度?|上一年度?|过去的?一年"
+    )
+
+
+_TOPIC = re.compile(r"^\s*(?:在|回顾|过去的?一年|[一二三四五六七八九十\d]+[、.．]\s*)?$")
+
+
+def results_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
+    """Last year's report of the year before (2023年，工会获评…；组织体检58人次) is not this year's: the years
+    move, the results are the chair's to restate. A sentence whose topic is that year (it opens with it) is a
+    report as a whole, up to its full stop, when it tells of anything done (``results_broad``); elsewhere the
+    clause with the year must say what was won (``results``)."""
+    if info.title or info.closing or info.model:
         return []
-    note = f"这是{ctx.old - 1}年的成绩，请换成{ctx.new - 1}年的实际成绩"
-    return [Edit(_stop(sent), _stop(sent), "flagged", "", marks.check(note), note, "上年成绩")]
+    refs = _time_refs(ctx)
+    out: list[Edit] = []
+    done: set[int] = set()
+    for full in _FULL.finditer(text):
+        sent = full.group(0)
+        if marks.has_check(sent):
+            continue
+        for ref in refs.finditer(sent):
+            topic = bool(_TOPIC.match(sent[: ref.start()])) and bool(
+                re.match(r"\s*(?:度|以来|里|中|内)?[，,\s]", sent[ref.end() :])
+            )
+            if topic and ctx.rules.results_broad.search(sent[ref.end() :]):
+                at = _stop(full)
+            else:
+                clause = _sentence_at(text, full.start() + ref.start())
+                if clause is None or not ctx.rules.results.search(clause.group(0)):
+                    continue
+                at = _stop(clause)
+            if at in done:
+                continue
+            done.add(at)
+            note = f"这是{ctx.old - 1}年的成绩，请换成{ctx.new - 1}年的实际成绩"
+            out.append(Edit(at, at, "flagged", "", marks.check(note), note, "上年成绩"))
+            if topic:
+                break
+    return out
+
+
+def closing_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
+    """The 落款's date is the day last year's plan was issued: the facts' 落款日期, else the day is the chair's."""
+    if not info.closing or not re.search(r"年[\d一二三四五六七八九十]{1,2}月", text):
+        return []
+    value = ctx.request.facts.get("落款日期")
+    if value:
+        return [Edit(0, len(text), "updated", text, str(value), "按本年的印发日期（--facts 落款日期）", "落款日期")]
+    m = _CLOSING_DAY.search(text.rstrip())
+    if m is None:
+        return []
+    note = f"落款日期，原为{m.group(0)}"
+    return [
+        Edit(m.start(), m.end(), "flagged", m.group(0), marks.check(note), "落款日期需按今年的印发日期填写", "落款日期")
+    ]
 
 
 def standing_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
@@ -217,11 +284,13 @@ def _festival_date(year: int, lunar: tuple[int, int], days: int) -> dt.date:
     return lunar_to_solar(year, *lunar) + dt.timedelta(days=days)
 
 
-def lunar_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
-    """Dates of lunar festivals recomputed for the new year, keeping their distance to the festival
-    (春节前一周 stays a week before); a schedule line whose month no longer holds the festival is flagged."""
-    out: list[Edit] = []
-    source_year = ctx.new if info.model else ctx.old
+def festival_dates(
+    text: str, ctx: Context, *, model: bool = False
+) -> list[tuple[re.Match[str], str, dt.date, dt.date]]:
+    """The dates of lunar festivals in a line: (the date as written, the festival, its date last year as
+    written, its date this year at the same distance from the festival)."""
+    out = []
+    source_year = ctx.new if model else ctx.old
     for f in ctx.rules.festivals:
         old_f = _festival_date(source_year, f.lunar, f.days)
         new_f = _festival_date(ctx.new, f.lunar, f.days)
@@ -233,23 +302,53 @@ def lunar_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
                 before = re.search(r"(\d{1,2})月(\d{1,2})日[（(\s]{0,2}$", text[max(0, m.start() - 10) : m.start()])
                 if before:
                     date_m = _DATE.search(text, max(0, m.start() - 10) + before.start())
-            if date_m is not None:
-                try:
-                    written = dt.date(source_year, int(date_m.group(1)), int(date_m.group(2)))
-                except ValueError:
-                    written = None
-                offset = (written - old_f).days if written is not None else 999
-                if abs(offset) <= 40:
-                    new = new_f + dt.timedelta(days=offset)
-                    text_new = f"{new.month}月{new.day}日"
-                    if text_new != date_m.group(0):
-                        note = f"{ctx.new}年{f.name}的日期"
-                        out.append(
-                            Edit(date_m.start(), date_m.end(), "updated", date_m.group(0), text_new, note, "农历节日")
-                        )
-            if info.months and old_f.month in info.months and new_f.month not in info.months and not info.model:
-                note = f"{ctx.new}年{f.name}在{new_f.month}月{new_f.day}日，请把这项安排调到{new_f.month}月"
-                out.append(Edit(clause_end, clause_end, "flagged", "", marks.check(note), note, "农历节日"))
+            if date_m is None:
+                continue
+            try:
+                written = dt.date(source_year, int(date_m.group(1)), int(date_m.group(2)))
+            except ValueError:
+                continue
+            offset = (written - old_f).days
+            if abs(offset) <= 40:
+                out.append((date_m, f.name, written, new_f + dt.timedelta(days=offset)))
+    return out
+
+
+def lunar_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
+    """Dates of lunar festivals recomputed for the new year, keeping their distance to the festival
+    (春节前一周 stays a week before); a schedule line whose month no longer holds the festival is flagged,
+    and a date that would leave the line's month is not written into it (the entry belongs to another
+    month's line: :func:`drafter.revision.additions.move_festival_entries` moves it there first)."""
+    out: list[Edit] = []
+    flagged: set[int] = set()
+    dated = festival_dates(text, ctx, model=info.model)
+    for date_m, name, written, new in dated:
+        stop = re.search(r"[；。！？]", text[date_m.end() :])
+        clause_end = date_m.end() + stop.start() if stop else len(text)
+        if info.months and not info.model and written.month in info.months and new.month not in info.months:
+            note = f"按{ctx.new}年{name}的日期，这项安排在{new.month}月{new.day}日，请调到{new.month}月"
+            out.append(Edit(clause_end, clause_end, "flagged", "", marks.check(note), note, "农历节日"))
+            flagged.add(clause_end)
+            continue
+        text_new = f"{new.month}月{new.day}日"
+        if text_new != date_m.group(0):
+            note = f"{ctx.new}年{name}的日期"
+            out.append(Edit(date_m.start(), date_m.end(), "updated", date_m.group(0), text_new, note, "农历节日"))
+    if not info.months or info.model:
+        return out
+    for f in ctx.rules.festivals:
+        old_f = _festival_date(ctx.old, f.lunar, f.days)
+        new_f = _festival_date(ctx.new, f.lunar, f.days)
+        if old_f.month not in info.months or new_f.month in info.months:
+            continue
+        for m in f.pattern.finditer(text):
+            stop = re.search(r"[；。！？]", text[m.end() :])
+            clause_end = m.end() + stop.start() if stop else len(text)
+            if clause_end in flagged:
+                continue
+            flagged.add(clause_end)
+            note = f"{ctx.new}年{f.name}在{new_f.month}月{new_f.day}日，请把这项安排调到{new_f.month}月"
+            out.append(Edit(clause_end, clause_end, "flagged", "", marks.check(note), note, "农历节日"))
     return out
 
 
@@ -284,15 +383,23 @@ def stale_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
 
 
 def figure_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
+    """Headcounts of a group and sums of money, in every way a plan writes them (会员52人, 现有会员共52名,
+    女教职工（55人）, 55名女教职工, 14名编外教职工, 全园共有55人, 8.6万元): this year's value from the facts,
+    else last year's kept in a flag. A part of a group (编外, 退休 …: ``subgroups``) is never given the
+    whole group's value."""
     r = ctx.rules
     groups = "|".join(map(re.escape, r.group_words))
     units = "|".join(map(re.escape, r.people))
     between = "|".join(map(re.escape, r.between)) or "$^"
+    subs = "|".join(map(re.escape, sorted(r.subgroups, key=len, reverse=True))) or "$^"
+    verbs = r"(?:现有|共有|共计|总计|合计|共|有|约|达到|达|为|计)"
     after = re.compile(
-        rf"(?P<g>{groups})(?:总数|总人数|人数)?\s*(?:现有|共有|共计|共|有|约|达到|达|为|计)?\s*"
+        rf"(?P<g>{groups})(?:总数|总人数|人数)?\s*[（(]?\s*{verbs}?\s*{verbs}?\s*"
         rf"(?<![\d.])(?P<n>\d+)\s*(?:余|多)?(?P<u>{units})(?!次|以上|左右|\d)"
     )
-    before = re.compile(rf"(?<![\d.])(?P<n>\d+)\s*(?:余|多)?(?P<u>{units})(?:{between})?(?P<g>{groups})")
+    before = re.compile(
+        rf"(?<![\d.])(?P<n>\d+)\s*(?:余|多)?(?P<u>{units})(?:{between})?(?P<q>{subs})?(?:{between})?(?P<g>{groups})"
+    )
     facts = ctx.request.facts
     out = []
     for pattern in (after, before):
@@ -300,7 +407,10 @@ def figure_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
             s, e = m.start("n"), m.end("u")
             old = text[s:e]
             group = r.group_of(m.group("g"))
-            value = facts.get(group.fact) if group is not None and group.fact else None
+            part = bool(m.groupdict().get("q")) or (
+                pattern is after and any(text[: m.start("g")].endswith(q) for q in r.subgroups)
+            )
+            value = facts.get(group.fact) if group is not None and group.fact and not part else None
             if value:
                 new = f"{value}{m.group('u')}"
                 out.append(Edit(s, e, "updated", old, new, "按本年的单位情况（--facts）", "人数"))
@@ -360,6 +470,7 @@ def one_off_edits(text: str, ctx: Context, info: LineInfo) -> list[Edit]:
 
 
 DETECTORS: tuple[Detector, ...] = (
+    closing_edits,
     era_edits,
     anniversary_edits,
     recheck_edits,
@@ -368,6 +479,7 @@ DETECTORS: tuple[Detector, ...] = (
     stale_edits,
     figure_edits,
     standing_edits,
+    results_edits,
     one_off_edits,
 )
 

@@ -142,6 +142,15 @@ _NUMBERED = re.compile(
 )
 
 
+def split_month(text: str) -> tuple[str, str]:
+    """A month line as (its label, what it says): ``3月：召开教代会。`` → ("3月：", "召开教代会。")."""
+    t = text.strip()
+    m = _LABEL.match(t)
+    if m is None:
+        return "", t
+    return t[: m.end()], t[m.end() :]
+
+
 def month_content(text: str) -> str:
     """What a month line says after its label (3月：召开教代会 → 召开教代会; 第一季度 → "")."""
     m = _LABEL.match(text.strip())

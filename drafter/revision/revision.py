@@ -33,7 +33,13 @@ from drafter.evaluate.reading import strip_numbering
 from drafter.ingestion.tag import tag_unit, tag_year
 from drafter.resources import load_data
 from drafter.revision import marks
-from drafter.revision.additions import Addition, add_to_schedule, insert_additions, plan_additions
+from drafter.revision.additions import (
+    Addition,
+    add_to_schedule,
+    insert_additions,
+    move_festival_entries,
+    plan_additions,
+)
 from drafter.revision.changes import Change
 from drafter.revision.context import Context, make_context
 from drafter.revision.detect import LineInfo, revise_line
@@ -166,6 +172,7 @@ def prepare(
     request = build_request(uid, new, brief=brief, facts=facts, script=script, name=_name_in(title))
     ctx = make_context(old, new, request)
     changes = [Change("note", "", what=n) for n in notes]
+    changes += move_festival_entries(doc, ctx)
     changes += _revise_lines(doc, ctx)
     changes += _title(doc, ctx)
     additions, skipped = plan_additions(doc, request)
@@ -191,7 +198,7 @@ def _revise_lines(doc: PlanDoc, ctx: Context, which: list[int] | None = None, *,
     changes: list[Change] = []
     for i in which if which is not None else range(len(doc.lines)):
         ln = doc.lines[i]
-        info = LineInfo(title=ln.kind == "title", months=ln.months, model=model)
+        info = LineInfo(title=ln.kind == "title", months=ln.months, model=model, closing=ln.kind == "closing")
         before = ln.text
         ln.text, applied = revise_line(before, ctx, info)
         where, anchor = section_of(doc, i)
@@ -257,7 +264,7 @@ def finish(rev: Revision, *, writer: str = "offline", usage: dict[str, int] | No
     """Put the additions in, the schedule entries and the opening's priorities; the result."""
     doc = rev.doc
     rev.changes += insert_additions(doc, rev.additions, rev.request)
-    rev.changes += add_to_schedule(doc, rev.additions)
+    rev.changes += add_to_schedule(doc, rev.additions, rev.request)
     rev.changes += _preamble(doc, rev.request)
     return RevisedPlan(
         doc=doc,

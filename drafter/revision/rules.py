@@ -78,6 +78,8 @@ class Rules:
     budget_unit: str
     rechecks: tuple[Recheck, ...] = ()
     results: re.Pattern[str] = re.compile("$^")
+    results_broad: re.Pattern[str] = re.compile("$^")
+    subgroups: tuple[str, ...] = ()
     standing: re.Pattern[str] = re.compile("$^")
 
     def group_of(self, word: str) -> Group | None:
@@ -148,5 +150,7 @@ def rules() -> Rules:
         budget_unit=str(budget.get("unit") or "万元"),
         rechecks=tuple(rechecks),
         results=_regex(d.get("results") or "$^", "results"),
+        results_broad=_regex(d.get("results_broad") or d.get("results") or "$^", "results_broad"),
+        subgroups=tuple(str(w) for w in fig.get("subgroups") or ()),
         standing=_regex(d.get("standing") or "$^", "standing"),
     )
