@@ -140,7 +140,8 @@ def test_the_assembly_is_named_by_the_unions_size():
         "assembly": "职工代表大会暨工会会员代表大会",
     }
     assert assembly_words("government", Facts({"会员人数": "40"}))["assembly"] == "会员大会"
-    assert assembly_words("hospital", None)["staff_assembly"] == "职工（代表）大会"  # unknown: the chair strikes one
+    assert assembly_words("enterprise", None)["staff_assembly"] == "职工（代表）大会"  # unknown: the chair strikes one
+    assert assembly_words("hospital", None)["staff_assembly"] == "职工代表大会"  # a hospital is assumed large
 
 
 def test_a_date_still_to_be_given_is_listed_apart_not_under_a_month(small_catalogue):
@@ -262,3 +263,31 @@ def test_an_unknown_sector_in_the_catalogue_names_the_item(monkeypatch):
     finally:
         cat.catalogue.cache_clear()
         cat._by_id.cache_clear()
+
+
+def test_a_goal_never_removes_the_activity_it_measures_and_an_asked_item_is_kept():
+    from drafter.draft.document import dedupe
+    from drafter.models import SectionDraft
+
+    goals = SectionDraft(id="goals", title="工作目标", items=[Item("年内建成职工创新工作室1个，形成成果不少于3项。")])
+    work = SectionDraft(
+        id="skills_competition",
+        title="技能竞赛",
+        items=[
+            Item("年内建成职工创新工作室1个，形成成果不少于3项，9月举办成果交流会。", ask="职工创新工作室"),
+            Item("年内建成职工创新工作室1个，形成成果不少于3项。"),
+        ],
+    )
+    dedupe([goals, work])
+    assert len(goals.items) == 1 and [it.ask for it in work.items] == ["职工创新工作室"]
+
+
+def test_a_festival_on_a_weekend_is_held_near_it():
+    req = build_request("hospital", 2025)  # 2025-03-08 is a Saturday; 2025-05-12 a Monday
+    items = [
+        Item("三八节活动。", months=[3], event="三八国际妇女节", schedule="开展“三八”节活动"),
+        Item("护士节表彰。", months=[5], event="国际护士节", schedule="召开护士节表彰大会"),
+    ]
+    sched = [x.text for x in build_schedule(req, "x", items).items]
+    assert any("开展“三八”节活动（3月8日前后" in t for t in sched)
+    assert any("召开护士节表彰大会（5月12日）" in t for t in sched)

@@ -44,9 +44,11 @@ def assembly_words(unit: str, facts: Facts | None) -> dict[str, str]:
     m = d["members_assembly"]
     s = d["staff_assembly"]
     staff_forms = s.get(unit) or s["default"]
+    large = float(threshold) if unit in (d.get("assume_large") or ()) else None  # the size assumed when unknown
+    members, staff = _count(facts.get(m["fact"])), _count(facts.get(s["fact"]))
     words = {
-        "members_assembly": _pick(m, _count(facts.get(m["fact"])), threshold),
-        "staff_assembly": _pick(staff_forms, _count(facts.get(s["fact"])), threshold),
+        "members_assembly": _pick(m, members if members is not None else large, threshold),
+        "staff_assembly": _pick(staff_forms, staff if staff is not None else large, threshold),
     }
     joint = unit in (d.get("joint") or ())
     words["assembly"] = str(d["joint_form"]).format(**words) if joint else words["members_assembly"]

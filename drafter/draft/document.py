@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -38,14 +39,20 @@ def punctuate(text: str) -> str:
 
 
 def dedupe(drafts: list[SectionDraft], threshold: float = DUPLICATE) -> list[SectionDraft]:
-    """Drop items that repeat an earlier item of the plan (within a section or across sections)."""
+    """Drop items that repeat an earlier item of the plan (within a section or across sections).
+
+    工作目标 states the results the activities aim at, in their words: its lines are compared only with
+    each other, never with the activities. An item that answers one of the brief's asks is never dropped.
+    """
     seen: list[set[str]] = []
+    goals_seen: list[set[str]] = []
     for d in drafts:
         if d.layout != "items":
             continue
-        d.items = _keep_new(d.items, seen, threshold)
+        pool = goals_seen if d.id == "goals" else seen
+        d.items = _keep_new(d.items, pool, threshold)
         for sub in d.subsections:
-            sub.items = _keep_new(sub.items, seen, threshold)
+            sub.items = _keep_new(sub.items, pool, threshold)
         d.subsections = [s for s in d.subsections if s.items]
     return drafts
 
@@ -53,7 +60,7 @@ def dedupe(drafts: list[SectionDraft], threshold: float = DUPLICATE) -> list[Sec
 def _keep_new(items: list[Item], seen: list[set[str]], threshold: float) -> list[Item]:
     kept = []
     for it in items:
-        if tx.is_duplicate(it.text, seen, threshold):
+        if it.ask is None and tx.is_duplicate(it.text, seen, threshold):
             continue
         tx.remember(it.text, seen)
         kept.append(it)
@@ -73,6 +80,12 @@ class ScheduleEntry:
     month: int
     text: str
     order: int  # day of the month when known, else after the dated entries
+
+
+def _event_day(date: dt.date) -> str:
+    """A festival's day for the schedule: 3月8日, or 3月8日前后 when it falls on a weekend (the
+    activity is held on a working day near it)."""
+    return f"{date.month}月{date.day}日" + ("前后" if date.weekday() >= 5 else "")
 
 
 def _event_entry(e: CalendarEvent) -> ScheduleEntry:
@@ -137,7 +150,7 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
             claimed.add(it.event)
             e = by_name.get(it.event)
             month, date = event_when(it.event, request.year)
-            when = f"{date.month}月{date.day}日" if e is not None and date is not None and e.show_date else ""
+            when = _event_day(date) if e is not None and date is not None and e.show_date else ""
             note = "，".join(x for x in (when, lead) if x)
             text = with_steps(month)
             entries.append(ScheduleEntry(month, f"{text}（{note}）" if note else text, date.day if date else 40))
