@@ -11,10 +11,21 @@ For a query, :class:`Retriever`
    ``Σ 1 / (RRF_K + rank)`` over the lists it appears in (rank from 1, ``RRF_K`` =
    60, the usual constant), so a chunk ranked well by both beats one ranked first
    by only one, and the two scores' different scales never need calibrating;
-3. walks the fused ranking greedily (MMR-like): at most ``per_plan`` passages per
-   plan, and a candidate too similar to one already taken (character-bigram
-   Jaccard ≥ ``DUPLICATE``) is skipped as a near-duplicate; among the rest the
-   pick maximises ``λ·relevance − (1 − λ)·max similarity`` to those taken.
+3. walks the fused ranking greedily (MMR-like, :mod:`drafter.index.diversify`): at most
+   ``per_plan`` passages per plan, and a candidate too similar to one already taken
+   (character-bigram Jaccard ≥ ``DUPLICATE``, estimated from the MinHash signatures in
+   the index's chunk table) is skipped as a near-duplicate; among the rest the pick
+   maximises ``λ·relevance − (1 − λ)·max similarity`` to those taken;
+4. when fewer than ``k`` pass, takes ``WIDEN`` times more from each ranking and walks
+   again, until ``k`` pass or every chunk the filters allow has been seen; then lifts
+   the ``per_plan`` cap for the passages still missing. So a search returns ``k``
+   passages whenever the index holds ``k`` distinct ones that match; the
+   :class:`~drafter.models.SearchResult` says how many were asked for and returned.
+
+The passages' texts and provenance come from the chunk table in ``bm25.npz``
+(:mod:`drafter.index.chunktable`), not from a second call to the vector store (an
+index written before that table is read from the store until the next ingest
+rebuilds it).
 
 Each :class:`~drafter.models.Passage` carries ``score`` (the fused score) and
 ``scores`` {"bm25", "vector", "rrf"} (raw BM25 score, cosine similarity, fused).
@@ -42,15 +53,20 @@ from drafter.config import IndexConfig
 from drafter.domain.kinds import KINDS
 from drafter.errors import DrafterError, InputError, MissingIndexError
 from drafter.index import layout
+from drafter.index.chunktable import signatures
+from drafter.index.diversify import DUPLICATE, MMR_LAMBDA, diversify, pick
 from drafter.index.layout import IndexPaths
-from drafter.models import Passage, Plan
+from drafter.models import Chunk, Passage, Plan, SearchResult
 
 log = logging.getLogger(__name__)
 
+__all__ = ["DUPLICATE", "MMR_LAMBDA", "Retriever", "diversify", "known_sections", "search"]
+
 RRF_K = 60
-DUPLICATE = 0.8
-MMR_LAMBDA = 0.75
 POSTFILTER_SHARE = 0.5
+POOL = 50  # candidates taken from each ranking at first: POOL, or POOL_PER_HIT·k if more
+POOL_PER_HIT = 6
+WIDEN = 4  # how much the pool grows when too few distinct passages pass
 
 Warn = Callable[[str], None]
 
@@ -61,17 +77,6 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
     items = [value] if isinstance(value, str) else list(value)
     items = [v.strip() for v in items if v and v.strip()]
     return items or None
-
-
-def _bigrams(text: str) -> set[str]:
-    t = "".join(text.split())
-    return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
 
 
 def known_sections(index_labels: Iterable[str] = ()) -> list[str]:
@@ -223,52 +228,44 @@ class Retriever:
         k: int = 8,
         per_plan: int = 2,
         exclude_plans: set[str] | None = None,
-    ) -> list[Passage]:
-        """The ``k`` best passages for ``query`` among chunks matching the filters."""
+    ) -> SearchResult:
+        """The ``k`` best passages for ``query`` among chunks matching the filters.
+
+        Fewer than ``k`` only when the index holds no more distinct passages matching the
+        filters: when near-duplicates and the ``per_plan`` cap leave too few, the pool of
+        candidates is widened (``WIDEN``-fold each time) until ``k`` pass or every matching
+        chunk has been seen, and then the ``per_plan`` cap is lifted.
+        """
         query = (query or "").strip()
         if not query:
             raise InputError("empty search query: give some words to look for, e.g. 送温暖")
         if k < 1:
-            return []
+            return SearchResult(requested=k)
         index = self._current()
         units, sections, kinds = self._filters(index, unit, section, kind)
-        n = max(50, 6 * k)
         bm25 = index.bm25
-
         mask = bm25.mask(unit=units, kind=kinds, section=sections)
         if exclude_plans:
             excl = bm25.mask(plan=set(exclude_plans))
             if excl is not None:
                 mask = ~excl if mask is None else (mask & ~excl)
-        bm_hits = bm25.search(query, k=n, mask=mask) if mask is None or mask.any() else []
-
-        vec_hits = self._vector_hits(index, query, n, mask) if mask is None or mask.any() else []
-
-        fused: dict[str, dict[str, float]] = {}
-        for rank, (row, score) in enumerate(bm_hits, 1):
-            s = fused.setdefault(bm25.ids[row], {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
-            s["bm25"] = score
-            s["rrf"] += 1.0 / (RRF_K + rank)
-        for rank, (cid, dist) in enumerate(vec_hits, 1):
-            s = fused.setdefault(cid, {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
-            s["vector"] = 1.0 - dist
-            s["rrf"] += 1.0 / (RRF_K + rank)
-        ranked = sorted(fused, key=lambda cid: -fused[cid]["rrf"])
-        # fetch texts for the best candidates; fetch more only if diversity left too few
-        first = max(40, 4 * k)
-        candidates: list[Passage] = []
-        picked: list[Passage] = []
-        for ids in (ranked[:first], ranked[first:]):
-            if not ids:
+        allowed = len(bm25) if mask is None else int(mask.sum())
+        if not allowed:
+            return SearchResult(requested=k, exhausted=True)
+        n = min(allowed, max(POOL, POOL_PER_HIT * k))
+        while True:
+            bm_hits = bm25.search(query, k=n, mask=mask)
+            vec_hits = self._vector_hits(index, query, n, mask)
+            exhausted = n >= allowed or (len(bm_hits) < n and len(vec_hits) < n)
+            rows, scores = _fuse(bm_hits, vec_hits, bm25.row_index)
+            pool = _Pool(index, rows, scores)
+            taken = pick(pool.rrf, pool.plans, pool.signatures, k=k, per_plan=per_plan)
+            if len(taken) >= k or exhausted:
                 break
-            chunks = {c.id: c for c in index.store.get(ids)}
-            candidates += [
-                Passage(chunk=chunks[cid], score=fused[cid]["rrf"], scores=fused[cid]) for cid in ids if cid in chunks
-            ]
-            picked = diversify(candidates, k=k, per_plan=per_plan)
-            if len(picked) >= k:
-                break
-        return picked
+            n = min(allowed, n * WIDEN)
+        if len(taken) < k and per_plan:  # the index is exhausted under the cap: relax it
+            taken = pick(pool.rrf, pool.plans, pool.signatures, k=k, per_plan=0, start=taken)
+        return SearchResult(pool.passages(taken), requested=k, exhausted=len(taken) < k)
 
     # -- helpers ----------------------------------------------------------------------
     def _vector_hits(self, index: _Opened, query: str, n: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
@@ -321,36 +318,53 @@ class Retriever:
         return unit_set, section_set, kind_set
 
 
-def diversify(candidates: list[Passage], *, k: int, per_plan: int = 2) -> list[Passage]:
-    """Pick ``k`` passages from a ranked list: ≤ ``per_plan`` per plan, no near-duplicates, MMR order."""
-    if not candidates:
-        return []
-    top = max(p.score for p in candidates) or 1.0
-    grams = [_bigrams(p.text) for p in candidates]
-    taken: list[int] = []
-    per: dict[str, int] = {}
-    left = list(range(len(candidates)))
-    while left and len(taken) < k:
-        best, best_value = -1, -np.inf
-        for i in list(left):
-            p = candidates[i]
-            if per_plan and per.get(p.chunk.plan_id, 0) >= per_plan:
-                left.remove(i)
-                continue
-            sim = max((_jaccard(grams[i], grams[j]) for j in taken), default=0.0)
-            if sim >= DUPLICATE:
-                left.remove(i)
-                continue
-            value = MMR_LAMBDA * (p.score / top) - (1 - MMR_LAMBDA) * sim
-            if value > best_value:
-                best, best_value = i, value
-        if best < 0:
-            break
-        taken.append(best)
-        left.remove(best)
-        pid = candidates[best].chunk.plan_id
-        per[pid] = per.get(pid, 0) + 1
-    return [candidates[i] for i in taken]
+def _fuse(
+    bm_hits: list[tuple[int, float]], vec_hits: list[tuple[str, float]], row_of: dict[str, int]
+) -> tuple[list[int], list[dict[str, float]]]:
+    """Rows ranked by reciprocal-rank fusion of the two rankings, with each row's scores."""
+    fused: dict[int, dict[str, float]] = {}
+    for rank, (row, score) in enumerate(bm_hits, 1):
+        s = fused.setdefault(row, {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
+        s["bm25"] = score
+        s["rrf"] += 1.0 / (RRF_K + rank)
+    for rank, (cid, dist) in enumerate(vec_hits, 1):
+        vrow = row_of.get(cid)
+        if vrow is None:
+            continue
+        s = fused.setdefault(vrow, {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
+        s["vector"] = 1.0 - dist
+        s["rrf"] += 1.0 / (RRF_K + rank)
+    rows = sorted(fused, key=lambda r: -fused[r]["rrf"])
+    return rows, [fused[r] for r in rows]
+
+
+class _Pool:
+    """The fused candidates of one search, as arrays for :func:`pick`; passages made only for those picked."""
+
+    def __init__(self, index: _Opened, rows: list[int], scores: list[dict[str, float]]):
+        bm25 = index.bm25
+        self._chunks: dict[str, Chunk] | None = None
+        if bm25.table is None:  # an index written before chunk tables: texts from the vector store
+            self._chunks = {c.id: c for c in index.store.get([bm25.ids[r] for r in rows])}
+            kept = [i for i, r in enumerate(rows) if bm25.ids[r] in self._chunks]
+            rows, scores = [rows[i] for i in kept], [scores[i] for i in kept]
+        self.bm25 = bm25
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.scores = scores
+        self.rrf = np.asarray([s["rrf"] for s in scores], dtype=np.float64)
+        self.plans = bm25.codes["plan"][self.rows] if len(rows) else np.zeros(0, np.int32)
+        if self._chunks is None:
+            self.signatures = bm25.table.minhash[self.rows]
+        else:
+            self.signatures = signatures([self._chunks[bm25.ids[r]].text for r in rows])
+
+    def passages(self, picked: list[int]) -> list[Passage]:
+        out = []
+        for i in picked:
+            row = int(self.rows[i])
+            chunk = self._chunks[self.bm25.ids[row]] if self._chunks is not None else self.bm25.chunk(row)
+            out.append(Passage(chunk=chunk, score=self.scores[i]["rrf"], scores=self.scores[i]))
+        return out
 
 
 def search(
@@ -362,7 +376,7 @@ def search(
     k: int = 5,
     config: IndexConfig | None = None,
     warn: Warn | None = None,
-) -> list[Passage]:
+) -> SearchResult:
     """One-shot search (indexes the built-in corpus first if the index is empty)."""
     from drafter.index.catalog import ensure_index
 
