@@ -2,14 +2,21 @@
 
 At ingest, chunk texts are cut with jieba (stopwords, punctuation and whitespace
 dropped). ``bm25.npz`` holds term-major postings (term → chunk rows, term frequency,
-precomputed BM25 weight), each chunk's id and length, and per-chunk codes for unit,
-kind, section and plan so that filters are boolean masks.
+precomputed BM25 weight), each chunk's id and length, per-chunk codes for unit,
+kind, section and plan so that filters are boolean masks, and the chunk table
+(:class:`~drafter.index.chunktable.ChunkTable`: texts, provenance, MinHash signatures)
+from which the retriever serves passages.
 
 At query time jieba is not loaded (its dictionary costs 1–2.5 s): the query is cut
 with the index's own vocabulary by jieba's algorithm — the maximum-probability route
 through the DAG of vocabulary words, word probabilities being their corpus
 frequencies. Terms outside the vocabulary have no BM25 weight anyway. Scoring is a
 vectorised scatter-add over the postings of the query's terms.
+
+Kept over ``bm25s`` (``benchmarks/bench_search.py``, same chunks and tokens, same
+scores): faster queries at both scales, in-place updates (bm25s re-indexes
+everything), row masks for filters, and the chunk table in the same file; bm25s builds
+faster and its index is smaller (see the README's benchmark table).
 
 Score: ``idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))`` with
 ``idf = ln(1 + (N − df + 0.5)/(df + 0.5))``, k1 = 1.5, b = 0.75.
