@@ -125,12 +125,12 @@ def test_the_default_pool_gives_the_same_passages(flooded):
 def test_the_pool_widened(retriever, monkeypatch):
     """The searches above needed more than the first pool (so they test the widening)."""
     sizes: list[int] = []
-    search = retriever.bm25.search
+    top = retriever.bm25.top
 
-    def spy(query, *, k=50, mask=None):
+    def spy(tokens, *, k=50, mask=None):
         sizes.append(k)
-        return search(query, k=k, mask=mask)
+        return top(tokens, k=k, mask=mask)
 
-    monkeypatch.setattr(retriever.bm25, "search", spy)
+    monkeypatch.setattr(retriever.bm25, "top", spy)
     assert retriever.search("送温暖 慰问困难职工", k=8).returned == 8
     assert sizes[0] == 8 and len(sizes) > 1 and sizes[1] == 8 * retrieve.WIDEN

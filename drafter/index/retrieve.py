@@ -253,9 +253,11 @@ class Retriever:
         if not allowed:
             return SearchResult(requested=k, exhausted=True)
         n = min(allowed, max(POOL, POOL_PER_HIT * k))
+        terms = bm25.segment(query)
+        vector = index.embedder.embed([query])[0]
         while True:
-            bm_hits = bm25.search(query, k=n, mask=mask)
-            vec_hits = self._vector_hits(index, query, n, mask)
+            bm_hits = bm25.top(terms, k=n, mask=mask)
+            vec_hits = self._vector_hits(index, vector, n, mask)
             exhausted = n >= allowed or (len(bm_hits) < n and len(vec_hits) < n)
             rows, scores = _fuse(bm_hits, vec_hits, bm25.row_index)
             pool = _Pool(index, rows, scores)
@@ -268,7 +270,9 @@ class Retriever:
         return SearchResult(pool.passages(taken), requested=k, exhausted=len(taken) < k)
 
     # -- helpers ----------------------------------------------------------------------
-    def _vector_hits(self, index: _Opened, query: str, n: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
+    def _vector_hits(
+        self, index: _Opened, vector: np.ndarray, n: int, mask: np.ndarray | None
+    ) -> list[tuple[str, float]]:
         """Top ``n`` (chunk id, cosine distance) from chroma among the rows ``mask`` allows.
 
         Filters are applied as an id restriction computed from the BM25 table's
@@ -276,7 +280,6 @@ class Retriever:
         keeps most chunks, an unrestricted query for more neighbours is post-filtered
         instead, falling back to the id restriction if too few survive.
         """
-        vector = index.embedder.embed([query])[0]
         if not np.any(vector):  # nothing of the query is in the embedder's vocabulary
             return []
         known = index.bm25.row_index
