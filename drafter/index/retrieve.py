@@ -16,9 +16,11 @@ For a query, :class:`Retriever`
    (character-bigram Jaccard ≥ ``DUPLICATE``, estimated from the MinHash signatures in
    the index's chunk table) is skipped as a near-duplicate; among the rest the pick
    maximises ``λ·relevance − (1 − λ)·max similarity`` to those taken;
-4. when fewer than ``k`` pass, takes ``WIDEN`` times more from each ranking and walks
-   again, until ``k`` pass or every chunk the filters allow has been seen; then lifts
-   the ``per_plan`` cap for the passages still missing. So a search returns ``k``
+4. when fewer than ``k`` pass, takes ``WIDEN`` times more from the BM25 ranking (a few
+   ms even at 50,000 chunks) and walks again; once BM25 has no more, more from the
+   vector ranking (among allowed ids all of them at once: chroma's cost there hardly
+   depends on ``n``), until ``k`` pass or both rankings are exhausted; then lifts the
+   ``per_plan`` cap for the passages still missing. So a search returns ``k``
    passages whenever the index holds ``k`` distinct ones that match; the
    :class:`~drafter.models.SearchResult` says how many were asked for and returned.
 
@@ -67,6 +69,8 @@ POSTFILTER_SHARE = 0.5
 POOL = 50  # candidates taken from each ranking at first: POOL, or POOL_PER_HIT·k if more
 POOL_PER_HIT = 6
 WIDEN = 4  # how much the pool grows when too few distinct passages pass
+BRUTE_FORCE = 256  # allowed chunks at most this many: their vectors are read and compared directly
+ALL_AMONG = 5000  # a filtered vector search takes every allowed chunk when they are at most this many
 
 Warn = Callable[[str], None]
 
@@ -233,8 +237,8 @@ class Retriever:
 
         Fewer than ``k`` only when the index holds no more distinct passages matching the
         filters: when near-duplicates and the ``per_plan`` cap leave too few, the pool of
-        candidates is widened (``WIDEN``-fold each time) until ``k`` pass or every matching
-        chunk has been seen, and then the ``per_plan`` cap is lifted.
+        candidates is widened (``WIDEN``-fold each time, BM25 first) until ``k`` pass or
+        every matching chunk has been seen, and then the ``per_plan`` cap is lifted.
         """
         query = (query or "").strip()
         if not query:
@@ -255,16 +259,25 @@ class Retriever:
         n = min(allowed, max(POOL, POOL_PER_HIT * k))
         terms = bm25.segment(query)
         vector = index.embedder.embed([query])[0]
+        n_bm = n_vec = n
+        if mask is not None and allowed <= ALL_AMONG:  # the same cost for any n: never ask twice
+            n_vec = allowed
+        vec_hits = self._vector_hits(index, vector, n_vec, mask)
         while True:
-            bm_hits = bm25.top(terms, k=n, mask=mask)
-            vec_hits = self._vector_hits(index, vector, n, mask)
-            exhausted = n >= allowed or (len(bm_hits) < n and len(vec_hits) < n)
+            bm_hits = bm25.top(terms, k=n_bm, mask=mask)
+            bm_done = n_bm >= allowed or len(bm_hits) < n_bm
+            vec_done = n_vec >= allowed or len(vec_hits) < n_vec
             rows, scores = _fuse(bm_hits, vec_hits, bm25.row_index)
             pool = _Pool(index, rows, scores)
             taken = pick(pool.rrf, pool.plans, pool.signatures, k=k, per_plan=per_plan)
-            if len(taken) >= k or exhausted:
+            if len(taken) >= k or (bm_done and vec_done):
                 break
-            n = min(allowed, n * WIDEN)
+            # widen the cheap ranking first; the vector store is asked again only when BM25 has no more
+            if not bm_done:
+                n_bm = min(allowed, n_bm * WIDEN)
+            else:  # among allowed ids a query costs the same for any n: take them all at once
+                n_vec = allowed if mask is not None else min(allowed, n_vec * WIDEN)
+                vec_hits = self._vector_hits(index, vector, n_vec, mask)
         if len(taken) < k and per_plan:  # the index is exhausted under the cap: relax it
             taken = pick(pool.rrf, pool.plans, pool.signatures, k=k, per_plan=0, start=taken)
         return SearchResult(pool.passages(taken), requested=k, exhausted=len(taken) < k)
@@ -292,6 +305,16 @@ class Retriever:
             if len(hits) >= min(n, allowed):
                 return hits[:n]
         ids = [index.bm25.ids[r] for r in np.flatnonzero(mask)]
+        if len(ids) <= BRUTE_FORCE:
+            # a handful of allowed vectors compared directly: chroma's filtered graph search can wander
+            # the whole graph (50 ms at 50,000 chunks) when few allowed chunks lie near the query
+            found, vecs = index.store.vectors(ids)
+            if len(found):
+                norms = np.linalg.norm(vecs, axis=1) * (float(np.linalg.norm(vector)) or 1.0)
+                dist = 1.0 - (vecs @ np.asarray(vector, dtype=np.float32)) / np.where(norms > 0, norms, 1.0)
+                order = np.argsort(dist, kind="stable")[:n]
+                return [(found[i], float(dist[i])) for i in order]
+            return []
         return index.store.nearest(vector, min(n, len(ids)), ids=ids)
 
     def _filters(
