@@ -134,3 +134,18 @@ def test_the_pool_widened(retriever, monkeypatch):
     monkeypatch.setattr(retriever.bm25, "top", spy)
     assert retriever.search("送温暖 慰问困难职工", k=8).returned == 8
     assert sizes[0] == 8 and len(sizes) > 1 and sizes[1] == 8 * retrieve.WIDEN
+
+
+def test_comparing_few_allowed_vectors_directly_agrees_with_the_store(flooded):
+    """Narrow filters compare the allowed vectors directly instead of chroma's filtered graph search."""
+    import numpy as np
+
+    with Retriever(flooded) as r:
+        mask = r.bm25.mask(unit={"hospital"})
+        ids = [r.bm25.ids[i] for i in np.flatnonzero(mask)]
+        assert 0 < len(ids) <= retrieve.BRUTE_FORCE
+        vector = r.embedder.embed(["送温暖 慰问困难职工"])[0]
+        direct = r._vector_hits(r._current(), vector, 6, mask)
+        chroma = r.store.nearest(vector, 6, ids=ids)
+    assert [d for _, d in direct] == pytest.approx([d for _, d in chroma], abs=1e-5)
+    assert {c for c, _ in direct[:3]} == {c for c, _ in chroma[:3]} or direct[2][1] == pytest.approx(direct[3][1])
