@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "Section": "drafter.models",
     "Chunk": "drafter.models",
     "Passage": "drafter.models",
+    "SearchResult": "drafter.models",
     "Tag": "drafter.models",
     "IndexConfig": "drafter.config",
     "DrafterError": "drafter.errors",

@@ -9,6 +9,7 @@ stage's result can be saved as JSON and read back.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -210,6 +211,33 @@ class Passage(_Serial):
         if isinstance(d.get("chunk"), dict):
             d["chunk"] = Chunk.from_dict(d["chunk"])
         return _from_dict(cls, d)
+
+
+class SearchResult(list[Passage]):
+    """The passages a search found, best first (a ``list``), with how many were asked for.
+
+    ``returned`` is less than ``requested`` only when the index holds no more distinct
+    passages that match the query and its filters (``exhausted``).
+    """
+
+    def __init__(self, passages: Iterable[Passage] = (), *, requested: int = 0, exhausted: bool = False) -> None:
+        super().__init__(passages)
+        self.requested = requested
+        self.exhausted = exhausted
+
+    @property
+    def returned(self) -> int:
+        return len(self)
+
+    def to_json(self, query: str = "") -> dict[str, Any]:
+        """What `drafter search --json` prints."""
+        return {
+            "query": query,
+            "requested": self.requested,
+            "returned": self.returned,
+            "exhausted": self.exhausted,
+            "hits": [p.to_json() for p in self],
+        }
 
 
 # --------------------------------------------------------------------------- draft

@@ -43,7 +43,8 @@ def test_search_on_empty_index_indexes_the_builtin_corpus(tmp_path):
     assert (
         "is empty: indexing the built-in corpus" in res.stderr and "indexed the built-in corpus: 22 plans" in res.stderr
     )
-    assert len(json.loads(res.stdout)) == 3
+    out = json.loads(res.stdout)
+    assert out["requested"] == out["returned"] == len(out["hits"]) == 3 and out["query"] == "送温暖"
     res = run("ingest", "--index", tmp_path / "fresh")
     assert res.exit_code == 0 and f"{len(corpus_files())} unchanged" in res.stdout
 
@@ -71,8 +72,9 @@ def test_corpus_of_paths_needs_no_index(tmp_path):
 def test_search_json_fields_and_filters(corpus_index):
     res = run("search", "送温暖", "--unit", "医院", "-k", "4", "--index", corpus_index.index_dir, "--json")
     assert res.exit_code == 0, res.output
-    hits = json.loads(res.stdout)
-    assert 1 <= len(hits) <= 4
+    out = json.loads(res.stdout)
+    hits = out["hits"]
+    assert out["requested"] == out["returned"] == len(hits) == 4 and out["exhausted"] is False
     for h in hits:
         assert {"text", "score", "plan_id", "unit", "section", "heading_path"} <= set(h)
         assert h["unit"] == "hospital" and isinstance(h["heading_path"], list)
@@ -172,7 +174,7 @@ def test_a_missing_sidecar_then_a_new_file_keeps_the_builtin_corpus(corpus_index
         + json.loads((corpus_index.index_dir / "manifest.json").read_text(encoding="utf-8"))["counts"]["chunks"]
     )
     assert len(json.loads(run("corpus", "--index", idx, "--json").stdout)) == len(before) + 1
-    hits = json.loads(run("search", "送温暖", "--unit", "hospital", "--index", idx, "--json").stdout)
+    hits = json.loads(run("search", "送温暖", "--unit", "hospital", "--index", idx, "--json").stdout)["hits"]
     assert hits and "送温暖" in hits[0]["text"]
 
 

@@ -259,7 +259,7 @@ def test_wheel_writes_and_searches_its_own_corpus(installed: dict[str, Path]) ->
     # The built-in corpus, indexed from the copy inside the wheel on first use.
     proc = run_installed(installed, installed["drafter"], "search", "送温暖", "--unit", "hospital", "-k", "3", "--json")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    hits = json.loads(proc.stdout)
+    hits = json.loads(proc.stdout)["hits"]
     assert hits, "no search hits from the wheel's corpus"
     assert (installed["base"] / "index").is_dir()
 

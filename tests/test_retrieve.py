@@ -48,9 +48,13 @@ def test_section_and_kind_filters(retriever):
 
 
 def test_per_plan_limit_and_exclusion(retriever):
-    hits = retriever.search("职工活动", k=10, per_plan=1)
+    hits = retriever.search("职工活动", k=6, per_plan=1)  # the index has 6 plans
     plans = [h.chunk.plan_id for h in hits]
-    assert len(plans) == len(set(plans)) > 1
+    assert len(plans) == len(set(plans)) == 6
+    # more asked than plans: the cap holds for the first passages, then is lifted for the rest
+    more = retriever.search("职工活动", k=10, per_plan=1)
+    assert more.requested == 10 and more.returned == len(more) > 6
+    assert [h.chunk.id for h in more[:6]] == [h.chunk.id for h in hits]
     excluded = retriever.search("职工活动", k=10, exclude_plans={"k1#1", "h1#1"})
     assert not {"k1#1", "h1#1"} & {h.chunk.plan_id for h in excluded}
 

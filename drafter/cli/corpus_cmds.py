@@ -110,11 +110,13 @@ def search(
 
     hits = run_search(query, unit=unit, section=section, kind=kind, k=k, config=_config(index, chroma_url), warn=info)
     if as_json:
-        _dump([h.to_json() for h in hits])
+        _dump(hits.to_json(query))
         return
     if not hits:
         typer.echo("no passages found")
         return
+    if hits.returned < hits.requested:
+        info(f"{hits.returned} of {hits.requested} passages: the index holds no more distinct ones that match")
     for i, h in enumerate(hits, 1):
         c = h.chunk
         where = " > ".join(c.heading_path) or "(开头)"

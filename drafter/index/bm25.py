@@ -2,14 +2,21 @@
 
 At ingest, chunk texts are cut with jieba (stopwords, punctuation and whitespace
 dropped). ``bm25.npz`` holds term-major postings (term → chunk rows, term frequency,
-precomputed BM25 weight), each chunk's id and length, and per-chunk codes for unit,
-kind, section and plan so that filters are boolean masks.
+precomputed BM25 weight), each chunk's id and length, per-chunk codes for unit,
+kind, section and plan so that filters are boolean masks, and the chunk table
+(:class:`~drafter.index.chunktable.ChunkTable`: texts, provenance, MinHash signatures)
+from which the retriever serves passages.
 
 At query time jieba is not loaded (its dictionary costs 1–2.5 s): the query is cut
 with the index's own vocabulary by jieba's algorithm — the maximum-probability route
 through the DAG of vocabulary words, word probabilities being their corpus
 frequencies. Terms outside the vocabulary have no BM25 weight anyway. Scoring is a
 vectorised scatter-add over the postings of the query's terms.
+
+Kept over ``bm25s`` (``benchmarks/bench_search.py``, same chunks and tokens, same
+scores): faster queries at both scales, in-place updates (bm25s re-indexes
+everything), row masks for filters, and the chunk table in the same file; bm25s builds
+faster and its index is smaller (see the README's benchmark table).
 
 Score: ``idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))`` with
 ``idf = ln(1 + (N − df + 0.5)/(df + 0.5))``, k1 = 1.5, b = 0.75.
@@ -28,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from drafter.index.chunktable import ChunkTable
 from drafter.models import Chunk
 
 log = logging.getLogger(__name__)
@@ -171,6 +179,7 @@ class BM25Index:
     doc_len: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     codes: dict[str, np.ndarray] = field(default_factory=dict)
     labels: dict[str, list[str]] = field(default_factory=dict)
+    table: ChunkTable | None = None  # texts and signatures (None: a file from before chunk tables)
     _term_index: dict[str, int] | None = field(default=None, repr=False)
     _row_index: dict[str, int] | None = field(default=None, repr=False)
     _segmenter: tuple[int, float] | None = field(default=None, repr=False)
@@ -207,35 +216,47 @@ class BM25Index:
         old_tid, old_rows, old_tf = term[sel], new_row_of_old[row[sel]], tf[sel]
 
         have = set(ids)
-        base = len(ids)
-        add_terms: list[str] = []
-        add_rows: list[int] = []
-        add_tfs: list[float] = []
+        added: list[Chunk] = []
+        added_tokens: list[Sequence[str]] = []
         for chunk, toks in zip(chunks, tokens, strict=True):
             if chunk.id in have:
                 continue
             have.add(chunk.id)
-            r = base
-            base += 1
+            added.append(chunk)
+            added_tokens.append(toks)
             ids.append(chunk.id)
             meta["unit"].append(chunk.unit)
             meta["kind"].append(chunk.kind)
             meta["section"].append(chunk.section_id or "")
             meta["plan"].append(chunk.plan_id)
             doc_len.append(float(len(toks)))
-            for t, c in Counter(toks).items():
-                add_terms.append(t)
-                add_rows.append(r)
-                add_tfs.append(float(c))
 
-        # one sorted vocabulary; old postings are remapped with an array, not term by term
-        vocab = sorted(set(self.terms).union(add_terms))
+        # the new postings, vectorised: every token as (row, provisional term id), counted by unique pairs
+        local: dict[str, int] = {}
+        flat = np.fromiter(
+            (local.setdefault(t, len(local)) for toks in added_tokens for t in toks),
+            dtype=np.int64,
+            count=sum(len(t) for t in added_tokens),
+        )
+        owner = np.repeat(np.arange(len(added_tokens), dtype=np.int64), [len(t) for t in added_tokens])
+        pairs, pair_tf = np.unique(owner * max(len(local), 1) + flat, return_counts=True)
+        add_rows = pairs // max(len(local), 1) + len(ids) - len(added)
+        add_local = pairs % max(len(local), 1)
+
+        # one sorted vocabulary; old and new postings are remapped with arrays, not term by term
+        new_terms = list(local)
+        vocab = sorted(set(self.terms).union(new_terms))
         tindex = {t: i for i, t in enumerate(vocab)}
         old_map = np.fromiter((tindex[t] for t in self.terms), dtype=np.int64, count=len(self.terms))
-        new_tid = np.fromiter((tindex[t] for t in add_terms), dtype=np.int64, count=len(add_terms))
-        tid = np.concatenate([old_map[old_tid] if len(old_tid) else np.zeros(0, np.int64), new_tid])
-        all_rows = np.concatenate([old_rows.astype(np.int64), np.asarray(add_rows, dtype=np.int64)])
-        all_tf = np.concatenate([old_tf.astype(np.float32), np.asarray(add_tfs, dtype=np.float32)])
+        new_map = np.fromiter((tindex[t] for t in new_terms), dtype=np.int64, count=len(new_terms))
+        tid = np.concatenate(
+            [
+                old_map[old_tid] if len(old_tid) else np.zeros(0, np.int64),
+                new_map[add_local] if len(add_local) else np.zeros(0, np.int64),
+            ]
+        )
+        all_rows = np.concatenate([old_rows.astype(np.int64), add_rows])
+        all_tf = np.concatenate([old_tf.astype(np.float32), pair_tf.astype(np.float32)])
 
         # drop terms no chunk uses any more
         used = np.bincount(tid, minlength=len(vocab)) > 0
@@ -264,6 +285,9 @@ class BM25Index:
             out.codes[f] = _codes(meta[f], labels)
             out.labels[f] = labels
         out._weigh()
+        if self.table is not None or not keep.any():  # a table-less index stays so until it is rebuilt
+            kept = self.table.select(keep) if self.table is not None else ChunkTable()
+            out.table = kept.concat(ChunkTable.from_chunks(added))
         return out
 
     def _weigh(self) -> None:
@@ -299,6 +323,8 @@ class BM25Index:
             arrays[f"code_{f}"] = self.codes.get(f, np.zeros(0, np.int32))
             arrays[f"labels_{f}"] = _pack(labels)
             arrays[f"n_labels_{f}"] = np.array(len(labels))
+        if self.table is not None:
+            arrays.update(self.table.arrays())
         with open(path, "wb") as fh:
             np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub types the first keyword as allow_pickle
 
@@ -320,6 +346,7 @@ class BM25Index:
                 for f in FIELDS:
                     out.codes[f] = d[f"code_{f}"]
                     out.labels[f] = _unpack(d[f"labels_{f}"], int(d[f"n_labels_{f}"]))
+                out.table = ChunkTable.from_arrays(d)
         except OSError:
             raise
         except Exception as exc:  # zipfile, numpy and unicode errors of a damaged file
@@ -353,6 +380,8 @@ class BM25Index:
                 and (int(codes.min()) < 0 or int(codes.max()) >= len(self.labels.get(f, [])))
             ):
                 problems.append(f"{f} codes without labels")
+        if self.table is not None:
+            problems += self.table.problems(n)
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -367,6 +396,20 @@ class BM25Index:
         rows = [index[c] for c in chunk_ids if c in index]
         labels = self.labels.get("plan", [])
         return {labels[int(self.codes["plan"][r])] for r in rows}
+
+    def chunk(self, row: int) -> Chunk | None:
+        """The chunk of ``row`` from the table (None when the file has no table)."""
+        if self.table is None:
+            return None
+        c = self.codes
+        return self.table.chunk(
+            row,
+            id=self.ids[row],
+            plan_id=self.labels["plan"][int(c["plan"][row])],
+            unit=self.labels["unit"][int(c["unit"][row])],
+            kind=self.labels["kind"][int(c["kind"][row])],
+            section_id=self.labels["section"][int(c["section"][row])],
+        )
 
     # -- lookups ----------------------------------------------------------------------
     @property
@@ -444,7 +487,12 @@ class BM25Index:
 
     def search(self, query: str, *, k: int = 50, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``k`` (row, score) with score > 0, among rows where ``mask`` is true."""
-        terms = Counter(self.segment(query))
+        return self.top(self.segment(query), k=k, mask=mask)
+
+    def top(self, tokens: Sequence[str], *, k: int = 50, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top ``k`` (row, score) for query ``tokens`` already cut (terms outside the vocabulary count nothing)."""
+        index = self.term_index
+        terms = Counter(t for t in tokens if t in index)
         if not terms or not self.ids:
             return []
         scores = np.zeros(len(self.ids), dtype=np.float32)

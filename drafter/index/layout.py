@@ -6,7 +6,8 @@ Layout of ``<index_dir>`` (see docs/ARCHITECTURE.md)::
                     embedder, collection, times
     plans.jsonl     every indexed Plan, one JSON object a line
     embedder/       the fitted embedder's files, one folder per fit
-    bm25.npz        BM25 postings + per-chunk arrays (the index's table of chunks)
+    bm25.npz        BM25 postings + per-chunk arrays + the chunk table (texts, provenance, signatures:
+                    :mod:`drafter.index.chunktable`) — the index's table of chunks
     chroma/         chromadb PersistentClient data (absent with a chroma server)
     .pending/       an update being committed (see :mod:`drafter.index.journal`)
     .lock           flock'ed exclusively while writing, shared while loading

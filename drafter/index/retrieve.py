@@ -11,10 +11,23 @@ For a query, :class:`Retriever`
    ``Σ 1 / (RRF_K + rank)`` over the lists it appears in (rank from 1, ``RRF_K`` =
    60, the usual constant), so a chunk ranked well by both beats one ranked first
    by only one, and the two scores' different scales never need calibrating;
-3. walks the fused ranking greedily (MMR-like): at most ``per_plan`` passages per
-   plan, and a candidate too similar to one already taken (character-bigram
-   Jaccard ≥ ``DUPLICATE``) is skipped as a near-duplicate; among the rest the
-   pick maximises ``λ·relevance − (1 − λ)·max similarity`` to those taken.
+3. walks the fused ranking greedily (MMR-like, :mod:`drafter.index.diversify`): at most
+   ``per_plan`` passages per plan, and a candidate too similar to one already taken
+   (character-bigram Jaccard ≥ ``DUPLICATE``, estimated from the MinHash signatures in
+   the index's chunk table) is skipped as a near-duplicate; among the rest the pick
+   maximises ``λ·relevance − (1 − λ)·max similarity`` to those taken;
+4. when fewer than ``k`` pass, takes ``WIDEN`` times more from the BM25 ranking (a few
+   ms even at 50,000 chunks) and walks again; once BM25 has no more, more from the
+   vector ranking (among allowed ids all of them at once: chroma's cost there hardly
+   depends on ``n``), until ``k`` pass or both rankings are exhausted; then lifts the
+   ``per_plan`` cap for the passages still missing. So a search returns ``k``
+   passages whenever the index holds ``k`` distinct ones that match; the
+   :class:`~drafter.models.SearchResult` says how many were asked for and returned.
+
+The passages' texts and provenance come from the chunk table in ``bm25.npz``
+(:mod:`drafter.index.chunktable`), not from a second call to the vector store (an
+index written before that table is read from the store until the next ingest
+rebuilds it).
 
 Each :class:`~drafter.models.Passage` carries ``score`` (the fused score) and
 ``scores`` {"bm25", "vector", "rrf"} (raw BM25 score, cosine similarity, fused).
@@ -43,15 +56,22 @@ from drafter.domain.kinds import KINDS
 from drafter.domain.taxonomy import load_taxonomy
 from drafter.errors import DrafterError, InputError, MissingIndexError
 from drafter.index import layout
+from drafter.index.chunktable import signatures
+from drafter.index.diversify import DUPLICATE, MMR_LAMBDA, diversify, pick
 from drafter.index.layout import IndexPaths
-from drafter.models import Passage, Plan
+from drafter.models import Chunk, Passage, Plan, SearchResult
 
 log = logging.getLogger(__name__)
 
+__all__ = ["DUPLICATE", "MMR_LAMBDA", "Retriever", "diversify", "known_sections", "search"]
+
 RRF_K = 60
-DUPLICATE = 0.8
-MMR_LAMBDA = 0.75
 POSTFILTER_SHARE = 0.5
+POOL = 50  # candidates taken from each ranking at first: POOL, or POOL_PER_HIT·k if more
+POOL_PER_HIT = 6
+WIDEN = 4  # how much the pool grows when too few distinct passages pass
+BRUTE_FORCE = 256  # allowed chunks at most this many: their vectors are read and compared directly
+ALL_AMONG = 5000  # a filtered vector search takes every allowed chunk when they are at most this many
 
 Warn = Callable[[str], None]
 
@@ -62,17 +82,6 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
     items = [value] if isinstance(value, str) else list(value)
     items = [v.strip() for v in items if v and v.strip()]
     return items or None
-
-
-def _bigrams(text: str) -> set[str]:
-    t = "".join(text.split())
-    return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
 
 
 def known_sections(index_labels: Iterable[str] = ()) -> list[str]:
@@ -224,55 +233,60 @@ class Retriever:
         k: int = 8,
         per_plan: int = 2,
         exclude_plans: set[str] | None = None,
-    ) -> list[Passage]:
-        """The ``k`` best passages for ``query`` among chunks matching the filters."""
+    ) -> SearchResult:
+        """The ``k`` best passages for ``query`` among chunks matching the filters.
+
+        Fewer than ``k`` only when the index holds no more distinct passages matching the
+        filters: when near-duplicates and the ``per_plan`` cap leave too few, the pool of
+        candidates is widened (``WIDEN``-fold each time, BM25 first) until ``k`` pass or
+        every matching chunk has been seen, and then the ``per_plan`` cap is lifted.
+        """
         query = (query or "").strip()
         if not query:
             raise InputError("empty search query: give some words to look for, e.g. 送温暖")
         if k < 1:
-            return []
+            return SearchResult(requested=k)
         index = self._current()
         units, sections, kinds = self._filters(index, unit, section, kind)
-        n = max(50, 6 * k)
         bm25 = index.bm25
-
         mask = bm25.mask(unit=units, kind=kinds, section=sections)
         if exclude_plans:
             excl = bm25.mask(plan=set(exclude_plans))
             if excl is not None:
                 mask = ~excl if mask is None else (mask & ~excl)
-        bm_hits = bm25.search(query, k=n, mask=mask) if mask is None or mask.any() else []
-
-        vec_hits = self._vector_hits(index, query, n, mask) if mask is None or mask.any() else []
-
-        fused: dict[str, dict[str, float]] = {}
-        for rank, (row, score) in enumerate(bm_hits, 1):
-            s = fused.setdefault(bm25.ids[row], {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
-            s["bm25"] = score
-            s["rrf"] += 1.0 / (RRF_K + rank)
-        for rank, (cid, dist) in enumerate(vec_hits, 1):
-            s = fused.setdefault(cid, {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
-            s["vector"] = 1.0 - dist
-            s["rrf"] += 1.0 / (RRF_K + rank)
-        ranked = sorted(fused, key=lambda cid: -fused[cid]["rrf"])
-        # fetch texts for the best candidates; fetch more only if diversity left too few
-        first = max(40, 4 * k)
-        candidates: list[Passage] = []
-        picked: list[Passage] = []
-        for ids in (ranked[:first], ranked[first:]):
-            if not ids:
+        allowed = len(bm25) if mask is None else int(mask.sum())
+        if not allowed:
+            return SearchResult(requested=k, exhausted=True)
+        n = min(allowed, max(POOL, POOL_PER_HIT * k))
+        terms = bm25.segment(query)
+        vector = index.embedder.embed([query])[0]
+        n_bm = n_vec = n
+        if mask is not None and allowed <= ALL_AMONG:  # the same cost for any n: never ask twice
+            n_vec = allowed
+        vec_hits = self._vector_hits(index, vector, n_vec, mask)
+        while True:
+            bm_hits = bm25.top(terms, k=n_bm, mask=mask)
+            bm_done = n_bm >= allowed or len(bm_hits) < n_bm
+            vec_done = n_vec >= allowed or len(vec_hits) < n_vec
+            rows, scores = _fuse(bm_hits, vec_hits, bm25.row_index)
+            pool = _Pool(index, rows, scores)
+            taken = pick(pool.rrf, pool.plans, pool.signatures, k=k, per_plan=per_plan)
+            if len(taken) >= k or (bm_done and vec_done):
                 break
-            chunks = {c.id: c for c in index.store.get(ids)}
-            candidates += [
-                Passage(chunk=chunks[cid], score=fused[cid]["rrf"], scores=fused[cid]) for cid in ids if cid in chunks
-            ]
-            picked = diversify(candidates, k=k, per_plan=per_plan)
-            if len(picked) >= k:
-                break
-        return picked
+            # widen the cheap ranking first; the vector store is asked again only when BM25 has no more
+            if not bm_done:
+                n_bm = min(allowed, n_bm * WIDEN)
+            else:  # among allowed ids a query costs the same for any n: take them all at once
+                n_vec = allowed if mask is not None else min(allowed, n_vec * WIDEN)
+                vec_hits = self._vector_hits(index, vector, n_vec, mask)
+        if len(taken) < k and per_plan:  # the index is exhausted under the cap: relax it
+            taken = pick(pool.rrf, pool.plans, pool.signatures, k=k, per_plan=0, start=taken)
+        return SearchResult(pool.passages(taken), requested=k, exhausted=len(taken) < k)
 
     # -- helpers ----------------------------------------------------------------------
-    def _vector_hits(self, index: _Opened, query: str, n: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
+    def _vector_hits(
+        self, index: _Opened, vector: np.ndarray, n: int, mask: np.ndarray | None
+    ) -> list[tuple[str, float]]:
         """Top ``n`` (chunk id, cosine distance) from chroma among the rows ``mask`` allows.
 
         Filters are applied as an id restriction computed from the BM25 table's
@@ -280,7 +294,6 @@ class Retriever:
         keeps most chunks, an unrestricted query for more neighbours is post-filtered
         instead, falling back to the id restriction if too few survive.
         """
-        vector = index.embedder.embed([query])[0]
         if not np.any(vector):  # nothing of the query is in the embedder's vocabulary
             return []
         known = index.bm25.row_index
@@ -293,6 +306,16 @@ class Retriever:
             if len(hits) >= min(n, allowed):
                 return hits[:n]
         ids = [index.bm25.ids[r] for r in np.flatnonzero(mask)]
+        if len(ids) <= BRUTE_FORCE:
+            # a handful of allowed vectors compared directly: chroma's filtered graph search can wander
+            # the whole graph (50 ms at 50,000 chunks) when few allowed chunks lie near the query
+            found, vecs = index.store.vectors(ids)
+            if len(found):
+                norms = np.linalg.norm(vecs, axis=1) * (float(np.linalg.norm(vector)) or 1.0)
+                dist = 1.0 - (vecs @ np.asarray(vector, dtype=np.float32)) / np.where(norms > 0, norms, 1.0)
+                order = np.argsort(dist, kind="stable")[:n]
+                return [(found[i], float(dist[i])) for i in order]
+            return []
         return index.store.nearest(vector, min(n, len(ids)), ids=ids)
 
     def _filters(
@@ -323,36 +346,53 @@ class Retriever:
         return unit_set, section_set, kind_set
 
 
-def diversify(candidates: list[Passage], *, k: int, per_plan: int = 2) -> list[Passage]:
-    """Pick ``k`` passages from a ranked list: ≤ ``per_plan`` per plan, no near-duplicates, MMR order."""
-    if not candidates:
-        return []
-    top = max(p.score for p in candidates) or 1.0
-    grams = [_bigrams(p.text) for p in candidates]
-    taken: list[int] = []
-    per: dict[str, int] = {}
-    left = list(range(len(candidates)))
-    while left and len(taken) < k:
-        best, best_value = -1, -np.inf
-        for i in list(left):
-            p = candidates[i]
-            if per_plan and per.get(p.chunk.plan_id, 0) >= per_plan:
-                left.remove(i)
-                continue
-            sim = max((_jaccard(grams[i], grams[j]) for j in taken), default=0.0)
-            if sim >= DUPLICATE:
-                left.remove(i)
-                continue
-            value = MMR_LAMBDA * (p.score / top) - (1 - MMR_LAMBDA) * sim
-            if value > best_value:
-                best, best_value = i, value
-        if best < 0:
-            break
-        taken.append(best)
-        left.remove(best)
-        pid = candidates[best].chunk.plan_id
-        per[pid] = per.get(pid, 0) + 1
-    return [candidates[i] for i in taken]
+def _fuse(
+    bm_hits: list[tuple[int, float]], vec_hits: list[tuple[str, float]], row_of: dict[str, int]
+) -> tuple[list[int], list[dict[str, float]]]:
+    """Rows ranked by reciprocal-rank fusion of the two rankings, with each row's scores."""
+    fused: dict[int, dict[str, float]] = {}
+    for rank, (row, score) in enumerate(bm_hits, 1):
+        s = fused.setdefault(row, {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
+        s["bm25"] = score
+        s["rrf"] += 1.0 / (RRF_K + rank)
+    for rank, (cid, dist) in enumerate(vec_hits, 1):
+        vrow = row_of.get(cid)
+        if vrow is None:
+            continue
+        s = fused.setdefault(vrow, {"bm25": 0.0, "vector": 0.0, "rrf": 0.0})
+        s["vector"] = 1.0 - dist
+        s["rrf"] += 1.0 / (RRF_K + rank)
+    rows = sorted(fused, key=lambda r: -fused[r]["rrf"])
+    return rows, [fused[r] for r in rows]
+
+
+class _Pool:
+    """The fused candidates of one search, as arrays for :func:`pick`; passages made only for those picked."""
+
+    def __init__(self, index: _Opened, rows: list[int], scores: list[dict[str, float]]):
+        bm25 = index.bm25
+        self._chunks: dict[str, Chunk] | None = None
+        if bm25.table is None:  # an index written before chunk tables: texts from the vector store
+            self._chunks = {c.id: c for c in index.store.get([bm25.ids[r] for r in rows])}
+            kept = [i for i, r in enumerate(rows) if bm25.ids[r] in self._chunks]
+            rows, scores = [rows[i] for i in kept], [scores[i] for i in kept]
+        self.bm25 = bm25
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.scores = scores
+        self.rrf = np.asarray([s["rrf"] for s in scores], dtype=np.float64)
+        self.plans = bm25.codes["plan"][self.rows] if len(rows) else np.zeros(0, np.int32)
+        if self._chunks is None:
+            self.signatures = bm25.table.minhash[self.rows]
+        else:
+            self.signatures = signatures([self._chunks[bm25.ids[r]].text for r in rows])
+
+    def passages(self, picked: list[int]) -> list[Passage]:
+        out = []
+        for i in picked:
+            row = int(self.rows[i])
+            chunk = self._chunks[self.bm25.ids[row]] if self._chunks is not None else self.bm25.chunk(row)
+            out.append(Passage(chunk=chunk, score=self.scores[i]["rrf"], scores=self.scores[i]))
+        return out
 
 
 def search(
@@ -364,7 +404,7 @@ def search(
     k: int = 5,
     config: IndexConfig | None = None,
     warn: Warn | None = None,
-) -> list[Passage]:
+) -> SearchResult:
     """One-shot search (indexes the built-in corpus first if the index is empty)."""
     from drafter.index.catalog import ensure_index
 

@@ -419,6 +419,16 @@ class ChromaStore:
             for i, d, m, x in zip(ids, docs, metas, dists, strict=False)
         ]
 
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The stored vectors of these ids (missing ids are left out): (ids found, one row each)."""
+        if not ids:
+            return [], np.zeros((0, 0), np.float32)
+        wanted = list(ids)
+        res = self._call("read vectors", lambda: self.collection.get(ids=wanted, include=["embeddings"]))
+        found = list(res["ids"])
+        emb = res.get("embeddings")
+        return found, np.asarray(emb if emb is not None and len(found) else np.zeros((0, 0)), dtype=np.float32)
+
     def get(self, ids: Sequence[str]) -> list[Chunk]:
         """The chunks with these ids (missing ids are left out), in the order asked."""
         if not ids:

@@ -9,8 +9,8 @@ Run by every ingest (and ``drafter ingest --repair``) under the write lock, afte
 * ``plans.jsonl`` — missing, unreadable or without some of the manifest's plans: the
   sources concerned are read again from their files (a source whose file is gone
   cannot be recovered and is removed, with a message).
-* ``bm25.npz`` — missing, unreadable, inconsistent, or not matching the manifest: rebuilt
-  from the plans.
+* ``bm25.npz`` — missing, unreadable, inconsistent, not matching the manifest, or without
+  the table of chunk texts (written by a drafter before that table): rebuilt from the plans.
 * ``embedder/<fit>`` — missing or unreadable: refitted, every chunk re-embedded.
 * the vectors — the collection missing (a wiped ``chroma/`` folder, a server restarted
   without its data) or some vectors missing: re-made from the plans and re-added;
@@ -165,6 +165,8 @@ def _load_bm25(state: State, paths: IndexPaths, say: Warn) -> None:
             stray = bm.plans() - known
             if len(bm) != expected:
                 problem = f"holds {len(bm)} chunks; the manifest records {expected}"
+            elif len(bm) and bm.table is None:
+                problem = "has no table of chunk texts (an older drafter wrote it)"
             elif stray:
                 problem = f"holds chunks of {len(stray)} plan(s) no recorded file has"
             else:
