@@ -334,9 +334,7 @@ def families() -> dict[str, int]:
     return {str(k): int(v) for k, v in raw.items()}
 
 
-def items_for(
-    unit: str, year: int, sections: Iterable[str] | None = None, sector: str | None = None
-) -> list[WorkItem]:
+def items_for(unit: str, year: int, sections: Iterable[str] | None = None, sector: str | None = None) -> list[WorkItem]:
     """Items that fit a unit (and its sector) and year (in file order; year items last), optionally only
     these sections."""
     wanted = set(sections) if sections is not None else None
