@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import typer
 
 from drafter.config import debug_enabled
-from drafter.errors import DrafterError
+from drafter.errors import DrafterError, InputError, OutputExistsError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,6 +29,51 @@ ChromaUrlOpt = typer.Option(
     show_default=False,
 )
 JsonOpt = typer.Option(False, "--json", help="Print JSON for scripts.")
+
+# Options of every command that may call a chat model (write, revise, serve).
+ProviderOpt = typer.Option(
+    "auto", "--provider", help="auto (openai when OPENAI_API_KEY/OPENAI_BASE_URL is set), offline or openai."
+)
+ModelOpt = typer.Option(
+    None, "--model", help="Chat model name (default: $DRAFTER_MODEL, else gpt-4o-mini).", show_default=False
+)
+BaseUrlOpt = typer.Option(
+    None, "--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).", show_default=False
+)
+ApiKeyOpt = typer.Option(
+    None,
+    "--api-key",
+    help="API key (default: $OPENAI_API_KEY); never printed or sent to a browser.",
+    show_default=False,
+)
+TemperatureOpt = typer.Option(None, "--temperature", help="Sampling temperature for the model.", show_default=False)
+TimeoutOpt = typer.Option(
+    None,
+    "--timeout",
+    help="Seconds for one whole model request, connect to last byte (default 30).",
+    show_default=False,
+)
+MaxRetriesOpt = typer.Option(
+    None, "--max-retries", help="Retries of a 429, 5xx or dropped connection (default 2).", show_default=False
+)
+# Options of the commands that save a plan (write, revise).
+FormatOpt = typer.Option(
+    None, "--format", "-f", help="md, txt or docx (default: from the --out suffix, else md).", show_default=False
+)
+PlanOutOpt = typer.Option(
+    None,
+    "--out",
+    "-o",
+    help="Write the plan to this file (.md, .txt or .docx) instead of stdout.",
+    show_default=False,
+)
+BriefOpt = typer.Option(
+    "", "--brief", help="This year's asks, e.g. 今年重点：教职工心理健康、筹建职工之家 (or @file).", show_default=False
+)
+FactsOpt = typer.Option(
+    None, "--facts", help="The unit's facts (YAML from `drafter facts --unit U`).", show_default=False
+)
+FORMATS = ("md", "txt", "docx")
 
 
 def setup_logging() -> None:
@@ -109,3 +154,45 @@ class Progress:
             sys.stderr.write("\r" + " " * width(self._last) + "\r")
             sys.stderr.flush()
             self._last = ""
+
+
+def brief_text(brief: str) -> str:
+    """--brief @file reads the brief from a file (UTF-8 or GB18030 text)."""
+    if not brief.startswith("@"):
+        return brief
+    p = user_path(brief[1:])
+    try:
+        data = p.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"brief file {str(p)!r} is a folder: give a text file after @") from None
+    except OSError:
+        raise InputError(f"brief file {str(p)!r} cannot be read: check the path after @") from None
+    if b"\x00" in data[:4096]:
+        raise InputError(f"brief file {str(p)!r} is not text: give a .txt file after @")
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"brief file {str(p)!r} is neither UTF-8 nor GB18030 text: save it as UTF-8")
+
+
+def output_target(path: Path | None, fmt: str | None, force: bool, what: str = "--out") -> tuple[Path | None, str]:
+    """Where a result goes and in which format; checked before any work is done."""
+    from drafter.draft.draft import format_for
+
+    if fmt is not None:
+        fmt = fmt.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise InputError(f"unknown format {fmt!r}: use md, txt or docx")
+    if path is None:
+        if fmt == "docx":
+            raise InputError(f"--format docx needs {what} FILE.docx (a Word file cannot go to the terminal)")
+        return None, fmt or "md"
+    p = user_path(str(path))
+    fmt = format_for(p, fmt)
+    if p.is_dir():
+        raise InputError(f"{what} {p} is a folder; give a file name such as {p / ('计划.' + fmt)}")
+    if p.exists() and not force:
+        raise OutputExistsError(f"{p} already exists: pass --force to overwrite it, or choose another {what}")
+    return p, fmt

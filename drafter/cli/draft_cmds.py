@@ -10,63 +10,35 @@ from typing import Optional
 import typer
 
 from drafter.cli import app
-from drafter.cli._common import ChromaUrlOpt, IndexOpt, JsonOpt, Progress, handle_errors, info, user_path
-from drafter.errors import InputError, ModelError, OutputExistsError
+from drafter.cli._common import (
+    ApiKeyOpt,
+    BaseUrlOpt,
+    BriefOpt,
+    ChromaUrlOpt,
+    FactsOpt,
+    FormatOpt,
+    IndexOpt,
+    JsonOpt,
+    MaxRetriesOpt,
+    ModelOpt,
+    PlanOutOpt,
+    Progress,
+    ProviderOpt,
+    TemperatureOpt,
+    TimeoutOpt,
+    brief_text,
+    handle_errors,
+    info,
+    output_target,
+    user_path,
+)
+from drafter.errors import InputError, ModelError
 
 UnitOpt = typer.Option(
     ..., "--unit", "-u", help="Unit type: kindergarten, hospital … or 幼儿园, 医院 (see `drafter units`)."
 )
 YearOpt = typer.Option(..., "--year", "-y", help="Plan year (2000–2099).", show_default=False)
 NameOpt = typer.Option(None, "--name", help="The unit's name for the title, e.g. 阳光幼儿园.", show_default=False)
-BriefOpt = typer.Option(
-    "", "--brief", help="This year's asks, e.g. 今年重点：教职工心理健康、筹建职工之家 (or @file).", show_default=False
-)
-FactsOpt = typer.Option(
-    None, "--facts", help="The unit's facts (YAML from `drafter facts --unit U`).", show_default=False
-)
-FORMATS = ("md", "txt", "docx")
-
-
-def brief_text(brief: str) -> str:
-    """--brief @file reads the brief from a file (UTF-8 or GB18030 text)."""
-    if not brief.startswith("@"):
-        return brief
-    p = user_path(brief[1:])
-    try:
-        data = p.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"brief file {str(p)!r} is a folder: give a text file after @") from None
-    except OSError:
-        raise InputError(f"brief file {str(p)!r} cannot be read: check the path after @") from None
-    if b"\x00" in data[:4096]:
-        raise InputError(f"brief file {str(p)!r} is not text: give a .txt file after @")
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"brief file {str(p)!r} is neither UTF-8 nor GB18030 text: save it as UTF-8")
-
-
-def _output(out: Path | None, fmt: str | None, force: bool) -> tuple[Path | None, str]:
-    """Where the plan goes and in which format; checked before any work is done."""
-    from drafter.draft.draft import format_for
-
-    if fmt is not None:
-        fmt = fmt.lower().lstrip(".")
-        if fmt not in FORMATS:
-            raise InputError(f"unknown format {fmt!r}: use md, txt or docx")
-    if out is None:
-        if fmt == "docx":
-            raise InputError("--format docx needs --out FILE.docx (a Word file cannot go to the terminal)")
-        return None, fmt or "md"
-    out = user_path(str(out))
-    fmt = format_for(out, fmt)
-    if out.is_dir():
-        raise InputError(f"--out {out} is a folder; give a file name such as {out / ('计划.' + fmt)}")
-    if out.exists() and not force:
-        raise OutputExistsError(f"{out} already exists: pass --force to overwrite it, or choose another --out")
-    return out, fmt
 
 
 @app.command()
@@ -82,41 +54,16 @@ def write(
     outline: Optional[Path] = typer.Option(
         None, "--outline", help="Draft from an (edited) outline file made by `drafter outline`."
     ),
-    provider: str = typer.Option(
-        "auto", "--provider", help="auto (openai when OPENAI_API_KEY/OPENAI_BASE_URL is set), offline or openai."
-    ),
-    model: Optional[str] = typer.Option(
-        None, "--model", help="Chat model name (default: $DRAFTER_MODEL, else gpt-4o-mini).", show_default=False
-    ),
-    base_url: Optional[str] = typer.Option(
-        None, "--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).", show_default=False
-    ),
-    api_key: Optional[str] = typer.Option(
-        None, "--api-key", help="API key (default: $OPENAI_API_KEY).", show_default=False
-    ),
-    temperature: Optional[float] = typer.Option(
-        None, "--temperature", help="Sampling temperature for the model.", show_default=False
-    ),
-    timeout: Optional[float] = typer.Option(
-        None,
-        "--timeout",
-        help="Seconds for one whole model request, connect to last byte (default 30).",
-        show_default=False,
-    ),
-    max_retries: Optional[int] = typer.Option(
-        None, "--max-retries", help="Retries of a 429, 5xx or dropped connection (default 2).", show_default=False
-    ),
-    fmt: Optional[str] = typer.Option(
-        None, "--format", "-f", help="md, txt or docx (default: from the --out suffix, else md).", show_default=False
-    ),
+    provider: str = ProviderOpt,
+    model: Optional[str] = ModelOpt,
+    base_url: Optional[str] = BaseUrlOpt,
+    api_key: Optional[str] = ApiKeyOpt,
+    temperature: Optional[float] = TemperatureOpt,
+    timeout: Optional[float] = TimeoutOpt,
+    max_retries: Optional[int] = MaxRetriesOpt,
+    fmt: Optional[str] = FormatOpt,
     script: str = typer.Option("simplified", "--script", help="simplified or traditional."),
-    out: Optional[Path] = typer.Option(
-        None,
-        "--out",
-        "-o",
-        help="Write the plan to this file (.md, .txt or .docx) instead of stdout.",
-        show_default=False,
-    ),
+    out: Optional[Path] = PlanOutOpt,
     sources: Optional[Path] = typer.Option(
         None, "--sources", help="Also write where each item came from to this Markdown file.", show_default=False
     ),
@@ -130,10 +77,10 @@ def write(
     from drafter.draft.drafter import Drafter
     from drafter.draft.writers import describe
 
-    out_path, out_fmt = _output(out, fmt, force)
+    out_path, out_fmt = output_target(out, fmt, force)
     sources_path = None
     if sources is not None:
-        sources_path, _ = _output(sources, "md", force)
+        sources_path, _ = output_target(sources, "md", force, "--sources")
     if outline is None and (unit is None or year is None):
         raise InputError("give --unit and --year (e.g. --unit kindergarten --year 2024), or --outline FILE")
     drafter = Drafter(

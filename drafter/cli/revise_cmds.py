@@ -9,32 +9,25 @@ from typing import Any, Optional
 import typer
 
 from drafter.cli import app
-from drafter.cli._common import Progress, handle_errors, info, user_path
-from drafter.cli.draft_cmds import BriefOpt, FactsOpt, brief_text
-from drafter.errors import InputError, OutputExistsError
-
-FORMATS = ("md", "txt", "docx")
-
-
-def _out(path: Path | None, fmt: str | None, force: bool, what: str) -> tuple[Path | None, str]:
-    """Where a result goes and in which format; checked before any work is done."""
-    from drafter.draft.draft import format_for
-
-    if fmt is not None:
-        fmt = fmt.lower().lstrip(".")
-        if fmt not in FORMATS:
-            raise InputError(f"unknown format {fmt!r}: use md, txt or docx")
-    if path is None:
-        if fmt == "docx":
-            raise InputError("--format docx needs --out FILE.docx (a Word file cannot go to the terminal)")
-        return None, fmt or "md"
-    p = user_path(str(path))
-    fmt = format_for(p, fmt)
-    if p.is_dir():
-        raise InputError(f"{what} {p} is a folder; give a file name such as {p / ('计划.' + fmt)}")
-    if p.exists() and not force:
-        raise OutputExistsError(f"{p} already exists: pass --force to overwrite it, or choose another {what}")
-    return p, fmt
+from drafter.cli._common import (
+    ApiKeyOpt,
+    BaseUrlOpt,
+    BriefOpt,
+    FactsOpt,
+    FormatOpt,
+    MaxRetriesOpt,
+    ModelOpt,
+    PlanOutOpt,
+    Progress,
+    ProviderOpt,
+    TemperatureOpt,
+    TimeoutOpt,
+    brief_text,
+    handle_errors,
+    info,
+    output_target,
+    user_path,
+)
 
 
 def _evidence(inferred: dict[str, Any]) -> str:
@@ -61,37 +54,15 @@ def revise(
     from_year: Optional[int] = typer.Option(
         None, "--from-year", help="The year the old plan was for (default: inferred from the plan).", show_default=False
     ),
-    provider: str = typer.Option(
-        "auto", "--provider", help="auto (openai when OPENAI_API_KEY/OPENAI_BASE_URL is set), offline or openai."
-    ),
-    model: Optional[str] = typer.Option(
-        None, "--model", help="Chat model name (default: $DRAFTER_MODEL, else gpt-4o-mini).", show_default=False
-    ),
-    base_url: Optional[str] = typer.Option(
-        None, "--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).", show_default=False
-    ),
-    api_key: Optional[str] = typer.Option(
-        None, "--api-key", help="API key (default: $OPENAI_API_KEY).", show_default=False
-    ),
-    temperature: Optional[float] = typer.Option(
-        None, "--temperature", help="Sampling temperature for the model.", show_default=False
-    ),
-    timeout: Optional[float] = typer.Option(
-        None, "--timeout", help="Seconds for one whole model request (default 30).", show_default=False
-    ),
-    max_retries: Optional[int] = typer.Option(
-        None, "--max-retries", help="Retries of a 429, 5xx or dropped connection (default 2).", show_default=False
-    ),
-    fmt: Optional[str] = typer.Option(
-        None, "--format", "-f", help="md, txt or docx (default: from the --out suffix, else md).", show_default=False
-    ),
-    out: Optional[Path] = typer.Option(
-        None,
-        "--out",
-        "-o",
-        help="Write the plan to this file (.md, .txt or .docx) instead of stdout.",
-        show_default=False,
-    ),
+    provider: str = ProviderOpt,
+    model: Optional[str] = ModelOpt,
+    base_url: Optional[str] = BaseUrlOpt,
+    api_key: Optional[str] = ApiKeyOpt,
+    temperature: Optional[float] = TemperatureOpt,
+    timeout: Optional[float] = TimeoutOpt,
+    max_retries: Optional[int] = MaxRetriesOpt,
+    fmt: Optional[str] = FormatOpt,
+    out: Optional[Path] = PlanOutOpt,
     changes: Optional[Path] = typer.Option(
         None, "--changes", help="Write the change list (Markdown) to this file instead of stderr.", show_default=False
     ),
@@ -110,8 +81,8 @@ def revise(
     from drafter.draft.writers import describe
 
     check_year(year)
-    out_path, out_fmt = _out(out, fmt, force, "--out")
-    changes_path = _out(changes, "md", force, "--changes")[0] if changes is not None else None
+    out_path, out_fmt = output_target(out, fmt, force)
+    changes_path = output_target(changes, "md", force, "--changes")[0] if changes is not None else None
     drafter = Drafter(
         provider=provider,
         model=model,

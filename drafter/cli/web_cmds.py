@@ -8,7 +8,19 @@ from typing import Optional
 import typer
 
 from drafter.cli import app
-from drafter.cli._common import ChromaUrlOpt, IndexOpt, handle_errors, info, user_path
+from drafter.cli._common import (
+    ApiKeyOpt,
+    BaseUrlOpt,
+    ChromaUrlOpt,
+    IndexOpt,
+    MaxRetriesOpt,
+    ModelOpt,
+    TemperatureOpt,
+    TimeoutOpt,
+    handle_errors,
+    info,
+    user_path,
+)
 
 
 @app.command()
@@ -27,24 +39,12 @@ def serve(
         "--provider",
         help="auto (offer the model when OPENAI_API_KEY/OPENAI_BASE_URL is set), offline or openai.",
     ),
-    model: Optional[str] = typer.Option(
-        None, "--model", help="Chat model name (default: $DRAFTER_MODEL, else gpt-4o-mini).", show_default=False
-    ),
-    base_url: Optional[str] = typer.Option(
-        None, "--base-url", help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).", show_default=False
-    ),
-    api_key: Optional[str] = typer.Option(
-        None, "--api-key", help="API key (default: $OPENAI_API_KEY); it never reaches the browser.", show_default=False
-    ),
-    temperature: Optional[float] = typer.Option(
-        None, "--temperature", help="Sampling temperature.", show_default=False
-    ),
-    timeout: Optional[float] = typer.Option(
-        None, "--timeout", help="Seconds for one whole model request (default 30).", show_default=False
-    ),
-    max_retries: Optional[int] = typer.Option(
-        None, "--max-retries", help="Retries of a 429, 5xx or dropped connection (default 2).", show_default=False
-    ),
+    model: Optional[str] = ModelOpt,
+    base_url: Optional[str] = BaseUrlOpt,
+    api_key: Optional[str] = ApiKeyOpt,
+    temperature: Optional[float] = TemperatureOpt,
+    timeout: Optional[float] = TimeoutOpt,
+    max_retries: Optional[int] = MaxRetriesOpt,
     concurrency: int = typer.Option(16, "--concurrency", min=1, max=32, help="Sections of one plan drafted at once."),
     data_dir: Optional[Path] = typer.Option(
         None,
