@@ -351,6 +351,24 @@ def deliverables_text(items: Sequence[Item]) -> str:
     return "\n".join(lines)
 
 
+def request_variables(req: DraftRequest, own: str, no_brief: str) -> dict[str, str]:
+    """The variables every section prompt (drafting or revising) takes from the request; ``own`` is the
+    prompt's own text, whose words the forbidden list must not contain; ``no_brief`` stands in for an
+    empty brief."""
+    return {
+        "unit_name": req.unit_name,
+        "unit_type": req.unit.name,
+        "year": str(req.year),
+        "unit_words": unit_words(req.unit),
+        "facts": facts_text(req),
+        "forbidden": forbidden_text(req, own),
+        "era": era_text(req.era),
+        "stale": "、".join(stale_terms(req.year)) or "无",
+        "brief": req.brief.strip() or no_brief,
+        "asks": "、".join(req.asks) or "无",
+    }
+
+
 def section_variables(
     request: SectionRequest, passages: Sequence[Passage], directory: Path | None = None
 ) -> dict[str, str]:
@@ -363,16 +381,7 @@ def section_variables(
     deliverables = deliverables_text(request.items)
     own = "\n".join([request.outline.title, outline, sec.title, sec.goal, *sec.asks, subs, deliverables])
     return {
-        "unit_name": req.unit_name,
-        "unit_type": req.unit.name,
-        "year": str(req.year),
-        "unit_words": unit_words(req.unit),
-        "facts": facts_text(req),
-        "forbidden": forbidden_text(req, own),
-        "era": era_text(req.era),
-        "stale": "、".join(stale_terms(req.year)) or "无",
-        "brief": req.brief.strip() or "（未提供，按这类单位工会的常规重点起草）",
-        "asks": "、".join(req.asks) or "无",
+        **request_variables(req, own, no_brief="（未提供，按这类单位工会的常规重点起草）"),
         "plan_title": request.outline.title,
         "outline": outline,
         "section_title": sec.title,

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drafter.index.chunktable import ChunkTable
+from drafter.index.chunktable import ChunkTable, label_codes
 from drafter.models import Chunk
 
 log = logging.getLogger(__name__)
@@ -149,17 +149,6 @@ def _unpack(data: np.ndarray, n: int) -> list[str]:
     if n == 0:
         return []
     return data.tobytes().decode("utf-8").split("\n")
-
-
-def _codes(values: Sequence[str], labels: list[str]) -> np.ndarray:
-    index = {v: i for i, v in enumerate(labels)}
-    out = np.empty(len(values), dtype=np.int32)
-    for i, v in enumerate(values):
-        if v not in index:
-            index[v] = len(labels)
-            labels.append(v)
-        out[i] = index[v]
-    return out
 
 
 FIELDS = ("unit", "kind", "section", "plan")
@@ -282,7 +271,7 @@ class BM25Index:
         )
         for f in FIELDS:
             labels: list[str] = []
-            out.codes[f] = _codes(meta[f], labels)
+            out.codes[f] = label_codes(meta[f], labels)
             out.labels[f] = labels
         out._weigh()
         if self.table is not None or not keep.any():  # a table-less index stays so until it is rebuilt

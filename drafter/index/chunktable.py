@@ -38,7 +38,7 @@ LABELLED = ("source", "script", "heading")
 PREFIX = "t_"
 
 
-def bigram_codes(text: str) -> np.ndarray:
+def bigramlabel_codes(text: str) -> np.ndarray:
     """The distinct character bigrams of ``text`` (whitespace removed) as integers."""
     t = "".join(text.split())
     c = np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -106,7 +106,7 @@ class ChunkTable:
             "script": [c.script for c in chunks],
             "heading": [" > ".join(c.heading_path) for c in chunks],
         }
-        codes = {f: _codes(values[f], labels[f]) for f in LABELLED}
+        codes = {f: label_codes(values[f], labels[f]) for f in LABELLED}
         return cls(
             text_data=np.frombuffer(b"".join(texts), dtype=np.uint8).copy(),
             text_ptr=_offsets(texts),
@@ -142,7 +142,7 @@ class ChunkTable:
         labels = {f: list(self.labels[f]) for f in LABELLED}
         codes = {}
         for f in LABELLED:
-            theirs = _codes([other.labels[f][c] for c in other.codes[f]], labels[f])
+            theirs = label_codes([other.labels[f][c] for c in other.codes[f]], labels[f])
             codes[f] = np.concatenate([self.codes[f], theirs]).astype(np.int32)
         return ChunkTable(
             text_data=np.concatenate([self.text_data, other.text_data]),
@@ -239,7 +239,7 @@ class ChunkTable:
         return out
 
 
-def _codes(values: Sequence[str], labels: list[str]) -> np.ndarray:
+def label_codes(values: Sequence[str], labels: list[str]) -> np.ndarray:
     """Codes of ``values`` into ``labels`` (extended with values it lacks)."""
     index = {v: i for i, v in enumerate(labels)}
     out = np.empty(len(values), dtype=np.int32)

@@ -19,12 +19,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from drafter.domain.era import stale_terms
 from drafter.domain.numerals import to_chinese
 from drafter.draft import text as tx
 from drafter.draft.answer import parse_section_markdown
 from drafter.draft.model_checks import AnswerCheck, Budget, _phrases, instruction_phrases
-from drafter.draft.prompting import era_text, facts_text, forbidden_text, load_template, neutralise, unit_words
+from drafter.draft.prompting import load_template, neutralise, request_variables
 from drafter.errors import ConfigError, ModelError, ModelUnavailableError
 from drafter.evaluate.blocks import is_container
 from drafter.evaluate.reading import strip_numbering
@@ -88,17 +87,8 @@ def variables(rev: Revision, i: int, additions: list[Any], checks: list[Change])
     title = next((ln.clean for ln in doc.lines if ln.kind == "title"), "")
     own = "\n".join([old, adds, title])
     return {
-        "unit_name": req.unit_name,
-        "unit_type": req.unit.name,
+        **request_variables(req, own, no_brief="（未提供，按上年计划和这类单位工会的常规重点修订）"),
         "old_year": str(rev.ctx.old),
-        "year": str(req.year),
-        "unit_words": unit_words(req.unit),
-        "facts": facts_text(req),
-        "forbidden": forbidden_text(req, own),
-        "era": era_text(req.era),
-        "stale": "、".join(stale_terms(req.year)) or "无",
-        "brief": req.brief.strip() or "（未提供，按上年计划和这类单位工会的常规重点修订）",
-        "asks": "、".join(req.asks) or "无",
         "plan_title": title,
         "outline": _outline(doc, i),
         "section_title": strip_numbering(doc.lines[i].clean) or doc.lines[i].clean,
