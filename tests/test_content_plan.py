@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from drafter.domain import catalogue as cat
-from drafter.domain.assembly import assembly_words
+from drafter.domain.assembly import assembly_words, size_assumption
 from drafter.domain.catalogue import Asked, Step, When, WorkItem
-from drafter.domain.facts import Facts
+from drafter.domain.facts import Facts, check_facts
 from drafter.domain.request import build_request
 from drafter.draft import content
 from drafter.draft.assemble import preamble
@@ -77,9 +77,9 @@ AWARDS = [
 CONGRESS = WorkItem(
     id="t_congress",
     section="democratic_management",
-    text="于{代表大会召开时间}召开{staff_assembly}。",
+    text="于{大会召开时间}召开{staff_assembly}。",
     tier="must",
-    when=When(months=(3,), fact="代表大会召开时间"),
+    when=When(months=(3,), fact="大会召开时间"),
     schedule="召开{staff_assembly}",
     owner="工会委员会",
 )
@@ -142,15 +142,34 @@ def test_the_assembly_is_named_by_the_unions_size():
     assert assembly_words("government", Facts({"会员人数": "40"}))["assembly"] == "会员大会"
     assert assembly_words("enterprise", None)["staff_assembly"] == "职工（代表）大会"  # unknown: the chair strikes one
     assert assembly_words("hospital", None)["staff_assembly"] == "职工代表大会"  # a hospital is assumed large
+    assert assembly_words("kindergarten", None)["assembly"] == "教职工大会暨工会会员大会"  # a kindergarten small
+    # a given headcount overrides what is assumed
+    assert (
+        assembly_words("kindergarten", Facts({"职工人数": "130", "会员人数": "120"}))["staff_assembly"]
+        == "教职工代表大会"
+    )
+
+
+def test_what_is_assumed_about_the_size_is_said_with_the_fact_that_decides():
+    said = size_assumption("kindergarten", None)
+    assert said is not None and "fewer than 100" in said and "职工人数" in said and "教职工大会" in said
+    assert "100 or more" in (size_assumption("hospital", Facts({"会员人数": "900"})) or "")
+    assert size_assumption("hospital", Facts({"会员人数": "900", "职工人数": "1000"})) is None  # nothing assumed
+    assert size_assumption("enterprise", None) is None  # hedged in the text, not assumed
+
+
+def test_a_facts_file_may_use_a_fields_former_name():
+    facts = check_facts({"代表大会召开时间": "4月"})
+    assert facts.to_dict() == {"大会召开时间": "4月"}
 
 
 def test_a_date_still_to_be_given_is_listed_apart_not_under_a_month(small_catalogue):
     req, planned = _plan()
     items = [it for its in planned.values() for it in its]
     sched = [it.text for it in build_schedule(req, "具体活动安排", items).items]
-    assert sched[-1] == "时间待定：召开教职工（代表）大会（工会委员会牵头）。"
+    assert sched[-1] == "时间待定：召开教职工大会（工会委员会牵头）。"  # a kindergarten is assumed small
     assert not any(t.startswith("3月：") and "大会" in t for t in sched)
-    req, planned = _plan(facts={"代表大会召开时间": "4月", "职工人数": "58"})
+    req, planned = _plan(facts={"大会召开时间": "4月", "职工人数": "58"})
     sched = [it.text for it in build_schedule(req, "x", [it for its in planned.values() for it in its]).items]
     assert "4月：召开教职工大会（工会委员会牵头）。" in sched and not any(t.startswith("时间待定") for t in sched)
 

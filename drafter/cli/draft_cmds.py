@@ -73,6 +73,7 @@ def write(
     chroma_url: Optional[str] = ChromaUrlOpt,
 ) -> None:
     """Draft a plan for a unit and year (or from an outline file) and print it or save it."""
+    from drafter.domain.assembly import size_assumption
     from drafter.domain.sectors import sector_of
     from drafter.draft.drafter import Drafter
     from drafter.draft.writers import describe
@@ -110,6 +111,9 @@ def write(
     sector = sector_of(request.unit.id, request.name or request.facts.get("单位名称"))
     if sector is not None:
         info(f"drafter: drafting for a {request.unit.name} of the {sector.name} sector (from its name; sectors.yaml)")
+    assumed = size_assumption(request.unit.id, request.facts)
+    if assumed is not None:
+        info(f"drafter: {assumed}")
     progress = Progress("drafting")
     drafter.progress = progress
     import asyncio

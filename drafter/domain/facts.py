@@ -32,6 +32,7 @@ class FactField:
     example: Any
     kind: str = "text"
     units: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
 
     def applies_to(self, unit: str) -> bool:
         return not self.units or unit in self.units
@@ -49,6 +50,7 @@ def fact_fields() -> tuple[FactField, ...]:
                 example=raw.get("example"),
                 kind=str(raw.get("kind") or "text"),
                 units=tuple(raw.get("units") or ()),
+                aliases=tuple(str(a) for a in raw.get("aliases") or ()),
             )
         )
     return tuple(out)
@@ -103,10 +105,11 @@ def check_facts(values: Mapping[str, Any] | None, unit: str | None = None) -> Fa
     if not isinstance(values, Mapping):
         raise InputError("facts must be a mapping of field names to values (see `drafter facts --unit U`)")
     known = {f.key: f for f in fact_fields()}
+    former = {a: f for f in fact_fields() for a in f.aliases}
     out: dict[str, str] = {}
     for key, raw in values.items():
         k = str(key).strip()
-        f = known.get(k)
+        f = known.get(k) or former.get(k)
         if f is None:
             import difflib
 
@@ -115,7 +118,7 @@ def check_facts(values: Mapping[str, Any] | None, unit: str | None = None) -> Fa
             raise InputError(f"unknown fact {k!r}{hint} (`drafter facts --unit U` lists the fields)")
         v = _value(f, raw)
         if v is not None:
-            out[k] = v
+            out[f.key] = v
     return Facts(out)
 
 
