@@ -38,14 +38,6 @@ LABELLED = ("source", "script", "heading")
 PREFIX = "t_"
 
 
-def bigramlabel_codes(text: str) -> np.ndarray:
-    """The distinct character bigrams of ``text`` (whitespace removed) as integers."""
-    t = "".join(text.split())
-    c = np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    x = c[:-1] * _BASE + c[1:] if len(c) > 1 else c
-    return np.unique(x)
-
-
 def signatures(texts: Sequence[str]) -> np.ndarray:
     """MinHash signatures, one row of ``SIGNATURE`` uint32 per text (a text without bigrams: all ones)."""
     out = np.full((len(texts), SIGNATURE), np.iinfo(np.uint32).max, dtype=np.uint32)
