@@ -86,6 +86,8 @@ class UnitProfile:
     items_per_section: int = 0  # common items a section holds beyond its must items (0: the default)
     mission: str = ""  # what the union's work serves, in the guiding thought (幼儿园高质量发展)
     union_suffix: str = "工会委员会"  # the union's formal name after the unit's (阳光幼儿园工会委员会)
+    groups: str = "工会小组"  # the union's cells below it (工会小组 / 二级工会 / 会员单位)
+    group_leads: str = "工会小组长"  # who leads them
 
     WORDS = (
         "staff",
@@ -103,6 +105,8 @@ class UnitProfile:
         "work",
         "service",
         "name",
+        "groups",
+        "group_leads",
     )
 
     @classmethod
