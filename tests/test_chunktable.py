@@ -7,7 +7,7 @@ from itertools import combinations
 
 import numpy as np
 import pytest
-from conftest import parse_simple
+from conftest import parse_simple, write_sample
 
 from drafter.config import IndexConfig
 from drafter.index.bm25 import BM25Index
@@ -104,3 +104,62 @@ def test_an_index_from_before_the_table_is_searched_then_upgraded(small_corpus, 
     assert BM25Index.load(idx / "bm25.npz").table is not None
     with Retriever(config) as r:
         assert [h.chunk for h in r.search("送温暖 困难职工", k=5)] == [h.chunk for h in want]
+
+
+def _table_matches_store(config: IndexConfig) -> None:
+    bm = BM25Index.load(config.index_dir / "bm25.npz")
+    assert bm.table is not None and bm.table.has_vectors
+    found, stored = ChromaStore.of_index(config).vectors(bm.ids)
+    assert sorted(found) == sorted(bm.ids)
+    rows = [bm.row_index[i] for i in found]
+    cos = np.sum(bm.table.vectors[rows].astype(np.float32) * stored, axis=1)
+    assert cos.min() > 0.999  # the same unit vectors, to float16 precision
+
+
+def test_the_table_holds_the_vectors_the_store_holds(small_index):
+    _table_matches_store(small_index)
+
+
+def test_a_narrow_filter_is_answered_from_the_table_as_the_store_would(small_index, monkeypatch):
+    query = "送温暖 困难职工 慰问"
+    with Retriever(small_index) as r:
+        asked: list[object] = []
+        real = r.store.nearest
+        monkeypatch.setattr(r.store, "nearest", lambda *a, **kw: asked.append(kw) or real(*a, **kw))
+        monkeypatch.setattr(r.store, "vectors", lambda ids: pytest.fail("the table has the vectors"))
+        got = r.search(query, k=4, unit="hospital")
+        assert asked == [] and got.returned == 4
+        table = r.bm25.table
+        saved = table.vectors
+        table.vectors = np.zeros((len(table), 0), np.float16)  # as an index without them: the store answers
+        monkeypatch.undo()
+        try:
+            via_store = r.search(query, k=4, unit="hospital")
+        finally:
+            table.vectors = saved
+    assert [h.chunk.id for h in got] == [h.chunk.id for h in via_store]
+
+
+def test_the_vectors_follow_an_update_and_fill_an_index_that_had_none(small_corpus, small_index, tmp_path):
+    idx = tmp_path / "grown"
+    shutil.copytree(small_index.index_dir, idx)
+    config = IndexConfig.resolve(idx)
+    bm = BM25Index.load(idx / "bm25.npz")
+    bm.table.vectors = np.zeros((len(bm), 0), np.float16)  # what a drafter before table vectors wrote
+    bm.save(idx / "bm25.npz")
+    more = tmp_path / "more"
+    more.mkdir()
+    write_sample(more, "h3", "hospital", ["care", "finance"], extra="护理部夜班护士慰问。")
+    said: list[str] = []
+    report = ingest([small_corpus, more], config=config, parse=parse_simple, warn=said.append)
+    assert report.chunks_added > 0
+    assert any("no chunk vectors" in s for s in said)
+    _table_matches_store(config)
+    # an unchanged index that lacks them gets them on its next ingest, with a word
+    bm = BM25Index.load(idx / "bm25.npz")
+    bm.table.vectors = np.zeros((len(bm), 0), np.float16)
+    bm.save(idx / "bm25.npz")
+    said.clear()
+    report = ingest([small_corpus, more], config=config, parse=parse_simple, warn=said.append)
+    assert report.chunks_added == report.chunks_removed == 0 and any("no chunk vectors" in s for s in said)
+    _table_matches_store(config)

@@ -37,10 +37,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from drafter.config import IndexConfig
 from drafter.errors import DrafterError, IndexWriteError, NoDocumentsError, StoreError
 from drafter.index import layout
-from drafter.index.bm25 import jieba_tokens
+from drafter.index.bm25 import BM25Index, jieba_tokens
 from drafter.index.chunk import chunk_plans
 from drafter.index.embed import configured_spec, make_embedder
 from drafter.index.journal import Journal, recover
@@ -364,13 +366,18 @@ def _write(
     manifest = state.manifest
     try:
         journal.begin()
-        store, emb_meta, fit_id, refitted = _write_vectors(config, state, update, journal, progress, lp)
+        fresh: dict[str, np.ndarray] = {}  # the vectors computed in this run, by chunk id
+        store, emb_meta, fit_id, refitted, embedder = _write_vectors(
+            config, state, update, journal, progress, lp, fresh
+        )
         report.refitted = refitted
         bm = state.bm
         if update.to_bm25 or update.leaving:
             progress(0, len(update.to_bm25), "tokenising")
             tokens = jieba_tokens([c.text for c in update.to_bm25]) if update.to_bm25 else []
             bm = bm.updated(remove=update.leaving, chunks=update.to_bm25, tokens=tokens)
+        if bm.table is not None and embedder is not None and (fresh or refitted or not bm.table.has_vectors):
+            bm.table.vectors = _table_vectors(bm, state, fresh, refitted, embedder, progress)
         manifest = _new_manifest(state, scan, update, emb_meta, config, len(bm))
         journal.stage_bm25(bm)
         journal.stage_plans(sorted(update.plans.values(), key=lambda p: (p.source, p.index, p.id)))
@@ -416,20 +423,28 @@ def _ours(name: str, config: IndexConfig) -> bool:
 
 
 def _write_vectors(
-    config: IndexConfig, state: State, update: Update, journal: Journal, progress: Progress, lp: IndexPaths
-) -> tuple[Any, dict[str, Any] | None, str | None, bool]:
-    """Add the vectors the update needs; a (re)fit writes every chunk into a new collection."""
+    config: IndexConfig,
+    state: State,
+    update: Update,
+    journal: Journal,
+    progress: Progress,
+    lp: IndexPaths,
+    fresh: dict[str, np.ndarray],
+) -> tuple[Any, dict[str, Any] | None, str | None, bool, Any]:
+    """Add the vectors the update needs (also into ``fresh``); a (re)fit writes every chunk into a new
+    collection. Returns the store, the embedder's manifest entry, its fit id, whether it was refitted and
+    the embedder."""
     emb_meta = state.manifest["embedder"]
     final = (set(state.bm.ids) - update.leaving) | {c.id for c in update.to_bm25}
     if not final and state.embedder is None:  # plans without a chunk of text: nothing to fit or store yet
-        return state.store, emb_meta, (emb_meta or {}).get("fit_id"), False
+        return state.store, emb_meta, (emb_meta or {}).get("fit_id"), False, None
     refit = state.embedder is None or (
         bool(emb_meta.get("needs_fit", True)) and len(final) > REFIT_GROWTH * max(1, int(emb_meta.get("fitted_on", 0)))
     )
     if not refit:
         store = state.store
-        _embed_and_store(store, state.embedder, update.to_store, progress)
-        return store, emb_meta, emb_meta["fit_id"], False
+        _embed_and_store(store, state.embedder, update.to_store, progress, fresh)
+        return store, emb_meta, emb_meta["fit_id"], False, state.embedder
     # a new fit gets a new collection (its dimension may differ); the old one is dropped once the
     # update commits, so readers never see a half-filled collection
     everything = _all_chunks(state, update, final)
@@ -441,7 +456,7 @@ def _write_vectors(
     name = f"{config.collection}-{fit_id}"
     journal.created_collection(name)
     store = ChromaStore(config, name=name)
-    _embed_and_store(store, embedder, everything, progress)
+    _embed_and_store(store, embedder, everything, progress, fresh)
     target = lp.embedder / fit_id
     tmp = lp.embedder / f".{fit_id}.tmp"
     embedder.save(tmp)
@@ -455,7 +470,35 @@ def _write_vectors(
         "fit_id": fit_id,
         "collection": name,
     }
-    return store, meta, fit_id, True
+    return store, meta, fit_id, True, embedder
+
+
+def _table_vectors(
+    bm: BM25Index, state: State, fresh: dict[str, np.ndarray], refitted: bool, embedder: Any, progress: Progress
+) -> np.ndarray:
+    """The chunk table's vectors after the update, row by row: the ones computed in this run, else the
+    table's own from before (unless the embedder was refitted), else embedded now from the table's text
+    (an index written before the table kept vectors; the embedder is deterministic, so these equal the
+    store's)."""
+    assert bm.table is not None
+    old = state.bm.table
+    keep_old = not refitted and old is not None and old.has_vectors and old.vectors.shape[1] == embedder.dim
+    old_rows = state.bm.row_index if keep_old else {}
+    out = np.zeros((len(bm), embedder.dim), np.float16)
+    missing = []
+    for r, cid in enumerate(bm.ids):
+        v = fresh.get(cid)
+        if v is not None:
+            out[r] = v
+        elif cid in old_rows:
+            out[r] = old.vectors[old_rows[cid]]
+        else:
+            missing.append(r)
+    for i in range(0, len(missing), EMBED_BATCH):
+        rows = missing[i : i + EMBED_BATCH]
+        out[rows] = embedder.embed_documents([bm.table.text(r) for r in rows])
+        progress(min(i + EMBED_BATCH, len(missing)), len(missing), "embedding for the chunk table")
+    return out
 
 
 def _all_chunks(state: State, update: Update, final: set[str]) -> list[Chunk]:
@@ -474,12 +517,15 @@ def _all_chunks(state: State, update: Update, final: set[str]) -> list[Chunk]:
     return [have[i] for i in sorted(final)]
 
 
-def _embed_and_store(store: Any, embedder: Any, chunks: list[Chunk], progress: Progress) -> None:
+def _embed_and_store(
+    store: Any, embedder: Any, chunks: list[Chunk], progress: Progress, fresh: dict[str, np.ndarray]
+) -> None:
     total = len(chunks)
     for i in range(0, total, EMBED_BATCH):
         batch = chunks[i : i + EMBED_BATCH]
         vectors = embedder.embed_documents([c.text for c in batch])
         store.add(batch, vectors)
+        fresh.update(zip((c.id for c in batch), np.asarray(vectors, dtype=np.float32), strict=True))
         progress(min(i + EMBED_BATCH, total), total, "embedding")
 
 

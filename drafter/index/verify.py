@@ -167,6 +167,8 @@ def _load_bm25(state: State, paths: IndexPaths, say: Warn) -> None:
                 problem = f"holds {len(bm)} chunks; the manifest records {expected}"
             elif len(bm) and bm.table is None:
                 problem = "has no table of chunk texts (an older drafter wrote it)"
+            elif len(bm) and bm.table is not None and not bm.table.has_vectors and state.manifest.get("embedder"):
+                problem = "has no chunk vectors for filtered search (an older drafter wrote it)"
             elif stray:
                 problem = f"holds chunks of {len(stray)} plan(s) no recorded file has"
             else:
