@@ -339,6 +339,7 @@ class Item(_Serial):
     ask: str | None = None
     unfilled: list[str] = field(default_factory=list)
     tentative: bool = False  # its month is a default until the facts give its date
+    waits_for: str = ""  # the fact that gives its date, while tentative (大会召开时间)
     steps: list[Milestone] = field(default_factory=list)  # its milestones, each in its own month
 
     @classmethod

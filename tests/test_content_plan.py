@@ -167,7 +167,7 @@ def test_a_date_still_to_be_given_is_listed_apart_not_under_a_month(small_catalo
     req, planned = _plan()
     items = [it for its in planned.values() for it in its]
     sched = [it.text for it in build_schedule(req, "具体活动安排", items).items]
-    assert sched[-1] == "时间待定：召开教职工大会（工会委员会牵头）。"  # a kindergarten is assumed small
+    assert sched[-1] == "【待填：大会召开时间】：召开教职工大会（工会委员会牵头）。"  # a kindergarten is assumed small
     assert not any(t.startswith("3月：") and "大会" in t for t in sched)
     req, planned = _plan(facts={"大会召开时间": "4月", "职工人数": "58"})
     sched = [it.text for it in build_schedule(req, "x", [it for its in planned.values() for it in its]).items]

@@ -154,3 +154,44 @@ def test_units_differ(drafter):
     assert "护士节" in h and "暴力伤医" in h and "护士" not in k
     assert "集体合同" in e and "安康杯" in e and "安康杯" not in k and "安康杯" not in h
     assert "两癌" in k and "两癌" in h and "两癌" in e
+
+
+STATUTORY_LEADS = {"工会主席", "工会委员会", "经费审查委员会", "提案工作委员会"}
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_every_lead_in_the_schedule_is_a_role_the_plan_sets_up(drafter, unit):
+    d = drafter.write(unit, 2026, brief=BRIEFS[unit])
+    safeguards = "\n".join(it.text for s in d.sections if s.id == "safeguards" for it in s.all_items())
+    union = d.request.unit.union
+    for lead in set(re.findall(r"(?:，|（)([^（），；。]+?)牵头）", schedule_text(d))):
+        stem = re.sub(r"(委员会|委员)$", "", lead)
+        assert lead in STATUTORY_LEADS | {f"{union}委员会"} or (stem and stem in safeguards), (unit, lead)
+
+
+def test_the_rows_after_december_hold_the_recurring_work_and_the_years_campaigns(drafter):
+    d = drafter.write("middle_school", 2024)
+    rows = {
+        re.split(r"(?<!待填)：", it.text, maxsplit=1)[0]: it.text
+        for s in d.sections
+        if s.layout == "months"
+        for it in s.items
+    }
+    assert list(rows)[-1] == "【待填：大会召开时间】"  # a date still to give is a visible slot, last
+    assert "接待日" in rows["每月"] and "女教职工委员会" in rows["每季度"]
+    assert "党纪学习教育" in rows["按上级部署"] and "三中全会" in rows["按上级部署"]
+    months = [t for k, t in rows.items() if k.endswith("月") and k[:-1].isdigit()]
+    for key in ("每月", "每季度", "每学期", "每半年"):
+        for entry in rows.get(key, "").split("：", 1)[-1].rstrip("。").split("；"):
+            assert not any(tx.similar(entry, t) >= 0.6 for m in months for t in m.split("；")), entry
+    # a goal is a result, not an activity of the schedule
+    goal_lines = {it.schedule for it in all_items(d) if it.section == "goals"}
+    assert not any(g and g in "\n".join(rows.values()) for g in goal_lines)
+
+
+@pytest.mark.parametrize(("year", "month"), [(2024, 6), (2025, 5), (2026, 6)])
+def test_festival_gifts_follow_the_lunar_calendar_for_each_festival(drafter, year, month):
+    sched = schedule_text(drafter.write("hospital", year))
+    line = next(t for t in sched.splitlines() if "端午节前" in t)
+    assert line.startswith(f"{month}月：")
+    assert "中秋" in sched

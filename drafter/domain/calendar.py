@@ -88,6 +88,33 @@ def _events() -> list[dict]:
     return list(load_data("calendar.yaml")["events"])
 
 
+@dataclass(frozen=True)
+class ScheduleRows:
+    """The schedule's rows after December (``schedule_rows`` in calendar.yaml)."""
+
+    cadences: tuple[str, ...]
+    upon_notice: str
+
+    def cadence_of(self, text: str, action: str = "") -> str | None:
+        """The cadence word of ``text`` (每季度…) that governs ``action`` (the schedule line): the last one
+        before the action's verb (its first two characters) in the text; None when the verb comes before
+        any (组建兴趣小组，每月活动1次: the founding is done once); the first the text says when the verb
+        is not in the text."""
+        found = sorted((m.start(), c) for c in self.cadences for m in re.finditer(re.escape(c), text))
+        if not found:
+            return None
+        at = text.find(action[:2]) if len(action) >= 2 else -1
+        if at < 0:
+            return found[0][1]
+        before = [c for pos, c in found if pos < at]
+        return before[-1] if before else None
+
+
+def schedule_rows() -> ScheduleRows:
+    raw = load_data("calendar.yaml").get("schedule_rows") or {}
+    return ScheduleRows(tuple(str(c) for c in raw.get("cadences") or ()), str(raw.get("upon_notice") or "按上级部署"))
+
+
 def event_names() -> list[str]:
     """The names of every calendar.yaml event (what a work item's ``when: {event: …}`` may name)."""
     return [str(e["name"]) for e in _events()]

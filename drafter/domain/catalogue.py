@@ -20,7 +20,7 @@ from typing import Any
 
 from drafter.domain.assembly import WORDS as ASSEMBLY_WORDS
 from drafter.domain.assembly import assembly_words
-from drafter.domain.calendar import event_names
+from drafter.domain.calendar import event_names, event_when
 from drafter.domain.facts import SLOT, Facts, fact_fields, fill_slots
 from drafter.domain.sectors import sector_ids
 from drafter.domain.taxonomy import load_taxonomy
@@ -41,6 +41,9 @@ class When:
     months: tuple[int, ...] = ()
     event: str | None = None
     fact: str | None = None  # a fact naming the month (the congress's date); ``months`` when it is not given
+    # further calendar events the item also acts at, each with its own schedule line
+    # (端午、中秋节日慰问: the item sits at 中秋节 and also at 端午节)
+    also: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ class RenderedItem:
     text: str
     schedule: str
     unfilled: tuple[str, ...] = ()
+    steps: tuple[Step, ...] = ()  # its lines at the further events of ``when.also``, in their months
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,11 @@ def render(item: WorkItem, profile: UnitProfile, year: int, facts: Facts | None 
     extra = {**_year_words(year), **assembly_words(profile.id, facts)}
     text, missing = fill_slots(_words(item.text_for(profile.id), profile, extra), facts)
     schedule, missing2 = fill_slots(_words(item.schedule, profile, extra), facts)
-    return RenderedItem(item, text, schedule, tuple(dict.fromkeys([*missing, *missing2])))
+    steps = tuple(
+        Step(event_when(name, year)[0], _words(line, profile, extra))
+        for name, line in (item.when.also if item.when else ())
+    )
+    return RenderedItem(item, text, schedule, tuple(dict.fromkeys([*missing, *missing2])), steps)
 
 
 def render_asked(item: WorkItem, profile: UnitProfile, year: int, facts: Facts | None = None) -> RenderedAsked | None:
@@ -182,10 +190,13 @@ def _when(raw: Any, where: str) -> When | None:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: 'when' must be {{month: M}}, {{months: [M, …]}} or {{event: name}}")
     if "event" in raw:
-        name = str(raw["event"])
-        if name not in event_names():
-            raise ConfigError(f"{where}: unknown calendar event {name!r}; use a name from calendar.yaml")
-        return When(event=name)
+        also = raw.get("also") or {}
+        if not isinstance(also, dict):
+            raise ConfigError(f"{where}: 'also' must map calendar events to schedule lines")
+        for name in [raw["event"], *also]:
+            if str(name) not in event_names():
+                raise ConfigError(f"{where}: unknown calendar event {name!r}; use a name from calendar.yaml")
+        return When(event=str(raw["event"]), also=tuple((str(k), str(v)) for k, v in also.items()))
     months = raw.get("months", [raw.get("month")] if "month" in raw else None)
     if not months or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
         raise ConfigError(f"{where}: 'when' needs month 1–12 (or months: [..], or event: name)")

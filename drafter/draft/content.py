@@ -100,7 +100,7 @@ def _deepen(item: Item, wi: catalogue.WorkItem, request: DraftRequest) -> None:
         item.text = rendered.text if rendered.replace else item.text.rstrip() + rendered.text
         if rendered.replace:  # the facts the item still needs are those of its new text
             item.unfilled = [u for u in item.unfilled if f"【待填：{u}】" in item.text]
-    item.steps = [Milestone(s.month, s.schedule) for s in rendered.steps]
+    item.steps = [*item.steps, *(Milestone(s.month, s.schedule) for s in rendered.steps)]
     if not item.months and item.steps:
         item.months = list(dict.fromkeys(s.month for s in item.steps))
     item.unfilled = list(dict.fromkeys([*item.unfilled, *rendered.unfilled]))
@@ -137,8 +137,10 @@ def _to_item(rendered: catalogue.RenderedItem, request: DraftRequest) -> Item:
         event=event,
         schedule=rendered.schedule,
         tentative=tentative,
+        waits_for=it.when.fact if tentative and it.when is not None and it.when.fact else "",
         owner=request.unit.adapt(it.owner),
         unfilled=list(rendered.unfilled),
+        steps=[Milestone(s.month, s.schedule) for s in rendered.steps],
     )
     if it.when is None and item.schedule:  # its text names its months (6月、12月各1次): scheduled in them
         item.months = months_in(item.text)

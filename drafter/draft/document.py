@@ -17,7 +17,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from drafter.domain.calendar import CalendarEvent, event_when, months_in
+from drafter.domain.calendar import CalendarEvent, event_when, months_in, schedule_rows
 from drafter.domain.request import DraftRequest
 from drafter.draft import text as tx
 from drafter.models import Item, SectionDraft
@@ -25,7 +25,8 @@ from drafter.models import Item, SectionDraft
 DUPLICATE = 0.5
 SAME_STEP = 0.5  # a milestone whose bigrams are this much inside the item's own schedule line says it again
 UNDATED = 0  # the schedule's "month" of items whose date the chair is still to fill in
-UNDATED_LABEL = "时间待定"
+UNDATED_LABEL = "【待填：时间】"
+FIRST_ROW = 13  # the "months" of the rows after December (每月, 每季度 … 按上级部署), in order
 
 
 def punctuate(text: str) -> str:
@@ -77,9 +78,27 @@ def tidy(drafts: list[SectionDraft]) -> None:
 
 @dataclass
 class ScheduleEntry:
-    month: int
+    month: int  # 1–12; FIRST_ROW + i for the rows after December; UNDATED for a date still to fill in
     text: str
     order: int  # day of the month when known, else after the dated entries
+    label: str = ""  # the row's label when not a month (【待填：大会召开时间】)
+
+
+def _row_labels() -> list[str]:
+    rows = schedule_rows()
+    return [*rows.cadences, rows.upon_notice]
+
+
+def _row_of(item: Item) -> int | None:
+    """The row after December of an item with a schedule line and no month: the cadence its text says
+    (每季度 …), or 按上级部署 for a year's campaign whose dates are set during the year."""
+    rows = schedule_rows()
+    cadence = rows.cadence_of(item.text, item.schedule)
+    if cadence is not None:
+        return FIRST_ROW + rows.cadences.index(cadence)
+    if item.origin.startswith("year:"):
+        return FIRST_ROW + len(rows.cadences)
+    return None
 
 
 def _event_day(date: dt.date) -> str:
@@ -139,9 +158,15 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
             else:
                 line = step.line.rstrip("。；")
                 entries.append(ScheduleEntry(step.month, f"{line}（{lead}）" if lead else line, 40))
-        if not it.months or not it.schedule:
+        if not it.schedule:
             continue
         line = it.schedule.rstrip("。；")
+        if not it.months:
+            # a goal is a result, not an activity: only activities get a row of their own
+            row = None if it.event or it.tentative or it.section == "goals" else _row_of(it)
+            if row is not None:
+                entries.append(ScheduleEntry(row, f"{line}（{lead}）" if lead else line, 40))
+            continue
 
         def with_steps(month: int, line: str = line, joined: dict[int, list[str]] = joined) -> str:
             return "，".join([line, *joined.get(month, [])])
@@ -155,12 +180,20 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
             text = with_steps(month)
             entries.append(ScheduleEntry(month, f"{text}（{note}）" if note else text, date.day if date else 40))
             continue
-        if it.tentative:  # its month waits for a fact (the congress's date): listed apart, not under a month
-            entries.append(ScheduleEntry(UNDATED, f"{line}（{lead}）" if lead else line, 40))
+        if it.tentative:  # its month waits for a fact (the congress's date): a row of its own, to fill in
+            label = f"【待填：{it.waits_for}】" if it.waits_for else UNDATED_LABEL
+            entries.append(ScheduleEntry(UNDATED, f"{line}（{lead}）" if lead else line, 40, label))
             continue
         for m in it.months:
             text = with_steps(m)
             entries.append(ScheduleEntry(m, f"{text}（{lead}）" if lead else text, 40))
+    dated = [tx.bigrams(en.text) for en in entries if 1 <= en.month <= 12]
+    # a row after December that says again what a month already holds is left out
+    entries = [
+        en
+        for en in entries
+        if en.month < FIRST_ROW or not any(tx.similar(tx.bigrams(en.text), d) >= 0.6 for d in dated)
+    ]
     seen_by_month: dict[int, list[set[str]]] = {}
     for en in entries:
         seen_by_month.setdefault(en.month, []).append(tx.bigrams(en.text))
@@ -177,21 +210,25 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
 
 def build_schedule(request: DraftRequest, title: str, items: list[Item]) -> SectionDraft:
     """The schedule section: one line per month, ``3月：…；…。``, entries in date order."""
-    by_month: dict[int, list[ScheduleEntry]] = {}
+    by_row: dict[tuple[int, str], list[ScheduleEntry]] = {}
     for en in schedule_entries(request, items):
-        lines = by_month.setdefault(en.month, [])
+        lines = by_row.setdefault((en.month, en.label), [])
         if not any(tx.similar(en.text, x.text) >= 0.6 for x in lines):
             lines.append(en)
+    labels = _row_labels()
     out = []
-    for month in sorted(by_month, key=lambda m: m if m != UNDATED else 13):
-        entries = sorted(by_month[month], key=lambda x: x.order)
-        label = UNDATED_LABEL if month == UNDATED else f"{month}月"
+    for month, label in sorted(by_row, key=lambda k: (k[0] if k[0] != UNDATED else 99, k[1])):
+        entries = sorted(by_row[(month, label)], key=lambda x: x.order)
+        if month == UNDATED:
+            head = label or UNDATED_LABEL
+        else:
+            head = f"{month}月" if month < FIRST_ROW else labels[month - FIRST_ROW]
         out.append(
             Item(
-                text=f"{label}：" + "；".join(x.text for x in entries) + "。",
+                text=f"{head}：" + "；".join(x.text for x in entries) + "。",
                 origin="schedule",
                 section="schedule",
-                months=[month] if month != UNDATED else [],
+                months=[month] if 1 <= month <= 12 else [],
             )
         )
     return SectionDraft(id="schedule", title=title, items=out, writer="document", layout="months")
