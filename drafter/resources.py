@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.config import default_cache_dir
+from drafter.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,16 @@ def load_data(name: str) -> Any:
         pass
     import yaml
 
-    data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or exc.__class__.__name__
+        raise ConfigError(
+            f"data file {data_path(name)} is not valid YAML ({problem} at{where or ' an unknown place'}): "
+            "fix that line (a text with {…} inside a {…} mapping needs quotes)"
+        ) from None
     try:
         blob = marshal.dumps(data)
         cached.parent.mkdir(parents=True, exist_ok=True)

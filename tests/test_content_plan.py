@@ -301,6 +301,28 @@ def test_a_goal_never_removes_the_activity_it_measures_and_an_asked_item_is_kept
     assert len(goals.items) == 1 and [it.ask for it in work.items] == ["职工创新工作室"]
 
 
+def test_a_result_two_goal_lines_aim_at_is_stated_once():
+    from drafter.draft.document import dedupe
+    from drafter.models import SectionDraft
+
+    goals = SectionDraft(
+        id="goals",
+        title="工作目标",
+        items=[
+            Item("夜班集中科室每季度走访慰问全覆盖，年内改善值班室不少于3间。", ask="夜班医护关爱"),
+            Item("会员入会率达到95%以上（含编外职工），新入职职工入会率达到100%。"),
+            Item("夜班集中科室每季度走访慰问全覆盖，防范暴力伤医应急演练参训率达到100%。"),
+            Item("夜班集中科室每季度走访慰问全覆盖。"),
+        ],
+    )
+    dedupe([goals])
+    assert [it.text for it in goals.items] == [
+        "夜班集中科室每季度走访慰问全覆盖，年内改善值班室不少于3间。",
+        "会员入会率达到95%以上（含编外职工），新入职职工入会率达到100%。",
+        "防范暴力伤医应急演练参训率达到100%。",
+    ]
+
+
 def test_a_festival_on_a_weekend_is_held_near_it():
     req = build_request("hospital", 2025)  # 2025-03-08 is a Saturday; 2025-05-12 a Monday
     items = [

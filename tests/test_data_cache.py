@@ -56,3 +56,16 @@ def test_a_warm_cache_spares_the_yaml_import(tmp_path):
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == expect
+
+
+def test_an_edited_data_file_that_is_not_yaml_is_one_line_naming_the_place(monkeypatch, tmp_path):
+    import pytest
+
+    from drafter.errors import ConfigError
+
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "cache"))
+    _fresh(monkeypatch, tmp_path, "a: 1\nwhen: {event: 中秋节, also: {7: 摸清{staff}情况}}\n")
+    with pytest.raises(ConfigError, match=r"not valid YAML .* line 2, column \d+\): fix that line") as err:
+        resources.load_data("thing.yaml")
+    assert "\n" not in str(err.value)
+    resources.load_data.cache_clear()

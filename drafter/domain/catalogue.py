@@ -41,9 +41,9 @@ class When:
     months: tuple[int, ...] = ()
     event: str | None = None
     fact: str | None = None  # a fact naming the month (the congress's date); ``months`` when it is not given
-    # further calendar events the item also acts at, each with its own schedule line
+    # further months or calendar events the item also acts at, each with its own schedule line
     # (端午、中秋节日慰问: the item sits at 中秋节 and also at 端午节)
-    also: tuple[tuple[str, str], ...] = ()
+    also: tuple[tuple[int | str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,8 +152,8 @@ def render(item: WorkItem, profile: UnitProfile, year: int, facts: Facts | None 
     text, missing = fill_slots(_words(item.text_for(profile.id), profile, extra), facts)
     schedule, missing2 = fill_slots(_words(item.schedule, profile, extra), facts)
     steps = tuple(
-        Step(event_when(name, year)[0], _words(line, profile, extra))
-        for name, line in (item.when.also if item.when else ())
+        Step(at if isinstance(at, int) else event_when(at, year)[0], _words(line, profile, extra))
+        for at, line in (item.when.also if item.when else ())
     )
     return RenderedItem(item, text, schedule, tuple(dict.fromkeys([*missing, *missing2])), steps)
 
@@ -189,21 +189,24 @@ def _when(raw: Any, where: str) -> When | None:
         return None
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: 'when' must be {{month: M}}, {{months: [M, …]}} or {{event: name}}")
+    also = raw.get("also") or {}
+    if not isinstance(also, dict):
+        raise ConfigError(f"{where}: 'also' must map months (1–12) or calendar events to schedule lines")
+    for key in also:
+        if not (isinstance(key, int) and 1 <= key <= 12) and str(key) not in event_names():
+            raise ConfigError(f"{where}: 'also' names {key!r}, neither a month 1–12 nor a calendar.yaml event")
+    also_lines = tuple((k if isinstance(k, int) else str(k), str(v)) for k, v in also.items())
     if "event" in raw:
-        also = raw.get("also") or {}
-        if not isinstance(also, dict):
-            raise ConfigError(f"{where}: 'also' must map calendar events to schedule lines")
-        for name in [raw["event"], *also]:
-            if str(name) not in event_names():
-                raise ConfigError(f"{where}: unknown calendar event {name!r}; use a name from calendar.yaml")
-        return When(event=str(raw["event"]), also=tuple((str(k), str(v)) for k, v in also.items()))
+        if str(raw["event"]) not in event_names():
+            raise ConfigError(f"{where}: unknown calendar event {raw['event']!r}; use a name from calendar.yaml")
+        return When(event=str(raw["event"]), also=also_lines)
     months = raw.get("months", [raw.get("month")] if "month" in raw else None)
     if not months or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
         raise ConfigError(f"{where}: 'when' needs month 1–12 (or months: [..], or event: name)")
     fact = raw.get("fact")
     if fact is not None and str(fact) not in {f.key for f in fact_fields()}:
         raise ConfigError(f"{where}: 'when' names the unknown fact {fact!r}; use a key of facts.yaml")
-    return When(months=tuple(int(m) for m in months), fact=str(fact) if fact is not None else None)
+    return When(months=tuple(int(m) for m in months), fact=str(fact) if fact is not None else None, also=also_lines)
 
 
 def _check_text(text: str, where: str, facts: set[str], words: set[str]) -> None:

@@ -52,6 +52,8 @@ def dedupe(drafts: list[SectionDraft], threshold: float = DUPLICATE) -> list[Sec
             continue
         pool = goals_seen if d.id == "goals" else seen
         d.items = _keep_new(d.items, pool, threshold)
+        if d.id == "goals":
+            d.items = _new_clauses(d.items)
         for sub in d.subsections:
             sub.items = _keep_new(sub.items, pool, threshold)
         d.subsections = [s for s in d.subsections if s.items]
@@ -64,6 +66,26 @@ def _keep_new(items: list[Item], seen: list[set[str]], threshold: float) -> list
         if it.ask is None and tx.is_duplicate(it.text, seen, threshold):
             continue
         tx.remember(it.text, seen)
+        kept.append(it)
+    return kept
+
+
+SAME_CLAUSE = 0.7
+
+
+def _new_clauses(goals: list[Item]) -> list[Item]:
+    """Goal lines without the clauses an earlier line already states (two items may aim at one
+    result: 夜班集中科室每季度走访慰问全覆盖 is said once); a line left with nothing new goes."""
+    said: list[set[str]] = []
+    kept = []
+    for it in goals:
+        clauses = [c for c in re.split(r"[，；](?![^（]*）)", it.text.rstrip("。")) if c.strip()]
+        fresh = [c for c in clauses if not any(tx.similar(tx.bigrams(c), s) >= SAME_CLAUSE for s in said)]
+        said.extend(tx.bigrams(c) for c in clauses)
+        if not fresh:
+            continue
+        if len(fresh) < len(clauses):
+            it.text = "，".join(fresh) + "。"
         kept.append(it)
     return kept
 
@@ -152,7 +174,11 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
         for step in it.steps:
             if step.month in own_months and not it.tentative:
                 # only what the item's own line does not say already, clause by clause
-                new = [c for c in re.split(r"[，；。]", step.line) if c and tx.containment(c, it.schedule) < SAME_STEP]
+                new = [
+                    _without_shared_opening(c, it.schedule)
+                    for c in re.split(r"[，；。]", step.line)
+                    if c and tx.containment(c, it.schedule) < SAME_STEP
+                ]
                 if new:
                     joined.setdefault(step.month, []).append("，".join(new))
             else:
@@ -206,6 +232,13 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
         entries.append(_event_entry(e))
         seen_by_month.setdefault(e.month, []).append(grams)
     return entries
+
+
+def _without_shared_opening(clause: str, line: str) -> str:
+    """A clause joined to a line, without the opening they share (结合“世界读书日”开展读书分享活动 +
+    结合“世界读书日”启动全员阅读季 → …，启动全员阅读季)."""
+    n = next((i for i, (a, b) in enumerate(zip(clause, line, strict=False)) if a != b), min(len(clause), len(line)))
+    return clause[n:] if n >= 4 and len(clause) - n >= 4 else clause
 
 
 def build_schedule(request: DraftRequest, title: str, items: list[Item]) -> SectionDraft:
