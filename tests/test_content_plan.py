@@ -332,3 +332,15 @@ def test_a_festival_on_a_weekend_is_held_near_it():
     sched = [x.text for x in build_schedule(req, "x", items).items]
     assert any("开展“三八”节活动（3月8日前后" in t for t in sched)
     assert any("召开护士节表彰大会（5月12日）" in t for t in sched)
+
+
+def test_an_asks_preparations_come_before_the_items_own_later_step():
+    from drafter.draft.content import in_month_order
+
+    own = "10月组织1次保育员岗位技能比赛，对优胜者给予表彰。"
+    added = "3月开展1次专题培训；比赛设理论和实操两部分；12月通报结果。"
+    assert in_month_order(own, added) == (
+        "3月开展1次专题培训；10月组织1次保育员岗位技能比赛，对优胜者给予表彰。比赛设理论和实操两部分；12月通报结果。"
+    )
+    assert in_month_order("3月制定方案。", "6月举办比赛。") == "3月制定方案。6月举办比赛。"  # already in order
+    assert in_month_order("组织比赛。", "3月培训。") == "组织比赛。3月培训。"  # no month of its own: nothing moves

@@ -97,13 +97,32 @@ def _deepen(item: Item, wi: catalogue.WorkItem, request: DraftRequest) -> None:
     if rendered is None:
         return
     if rendered.text:
-        item.text = rendered.text if rendered.replace else item.text.rstrip() + rendered.text
+        item.text = rendered.text if rendered.replace else in_month_order(item.text.rstrip(), rendered.text)
         if rendered.replace:  # the facts the item still needs are those of its new text
             item.unfilled = [u for u in item.unfilled if f"【待填：{u}】" in item.text]
     item.steps = [*item.steps, *(Milestone(s.month, s.schedule) for s in rendered.steps)]
     if not item.months and item.steps:
         item.months = list(dict.fromkeys(s.month for s in item.steps))
     item.unfilled = list(dict.fromkeys([*item.unfilled, *rendered.unfilled]))
+
+
+def in_month_order(own: str, added: str) -> str:
+    """An item's own text followed by what an ask adds, with the added steps that come before the item's
+    own first month moved in front of it (an asked text's March training before the October contest of
+    the item's own text); everything else keeps its order."""
+    first = months_in(own)
+    parts = [p for p in re.split(r"(?<=[。；])", added) if p.strip()]
+    if not first or not parts:
+        return own + added
+    early = [p for p in parts if (m := months_in(p)) and m[0] < first[0]]
+    if not early:
+        return own + added
+    rest = [p for p in parts if p not in early]
+    lead = "".join(early)
+    lead = lead[:-1] + "；" if lead.endswith("。") else lead
+    tail = "".join(rest)
+    text = lead + own + tail
+    return text[:-1] + "。" if text.endswith("；") else text
 
 
 class _Missing(dict[str, str]):
