@@ -92,15 +92,16 @@ def _events() -> list[dict]:
 class ScheduleRows:
     """The schedule's rows after December (``schedule_rows`` in calendar.yaml)."""
 
-    cadences: tuple[str, ...]
+    cadences: tuple[str, ...]  # the row labels, in order
     upon_notice: str
+    words: tuple[tuple[str, str], ...] = ()  # (word, the row it says)
 
     def cadence_of(self, text: str, action: str = "") -> str | None:
         """The cadence word of ``text`` (每季度…) that governs ``action`` (the schedule line): the last one
         before the action's verb (its first two characters) in the text; None when the verb comes before
         any (组建兴趣小组，每月活动1次: the founding is done once); the first the text says when the verb
         is not in the text."""
-        found = sorted((m.start(), c) for c in self.cadences for m in re.finditer(re.escape(c), text))
+        found = sorted((m.start(), row) for word, row in self.words for m in re.finditer(re.escape(word), text))
         if not found:
             return None
         at = text.find(action[:2]) if len(action) >= 2 else -1
@@ -112,7 +113,9 @@ class ScheduleRows:
 
 def schedule_rows() -> ScheduleRows:
     raw = load_data("calendar.yaml").get("schedule_rows") or {}
-    return ScheduleRows(tuple(str(c) for c in raw.get("cadences") or ()), str(raw.get("upon_notice") or "按上级部署"))
+    cadences = raw.get("cadences") or {}
+    words = tuple((str(w), str(row)) for row, ws in cadences.items() for w in ws or [row])
+    return ScheduleRows(tuple(map(str, cadences)), str(raw.get("upon_notice") or "按上级部署"), words)
 
 
 def event_names() -> list[str]:

@@ -210,8 +210,9 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
             label = f"【待填：{it.waits_for}】" if it.waits_for else UNDATED_LABEL
             entries.append(ScheduleEntry(UNDATED, f"{line}（{lead}）" if lead else line, 40, label))
             continue
-        for m in it.months:
-            text = with_steps(m)
+        for k, m in enumerate(it.months):
+            # the item's own line opens it (its first month); a later month with a step of its own is that step
+            text = "，".join(joined[m]) if k and joined.get(m) else with_steps(m)
             entries.append(ScheduleEntry(m, f"{text}（{lead}）" if lead else text, 40))
     dated = [tx.bigrams(en.text) for en in entries if 1 <= en.month <= 12]
     # a row after December that says again what a month already holds is left out
