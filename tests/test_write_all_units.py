@@ -195,3 +195,12 @@ def test_festival_gifts_follow_the_lunar_calendar_for_each_festival(drafter, yea
     line = next(t for t in sched.splitlines() if "端午节前" in t)
     assert line.startswith(f"{month}月：")
     assert "中秋" in sched
+
+
+def test_what_follows_the_assembly_waits_for_its_date_then_falls_after_it(drafter):
+    bare = schedule_text(drafter.write("kindergarten", 2024)).splitlines()
+    pending = next(t for t in bare if t.startswith("【待填：大会召开时间】："))
+    assert "通报提案办理进度" in pending and not any("提案办理进度" in t for t in bare if not t.startswith("【待填"))
+    given = schedule_text(drafter.write("kindergarten", 2024, facts={"大会召开时间": "4月"})).splitlines()
+    assert any(t.startswith("7月：") and "提案办理进度" in t for t in given)
+    assert not any(t.startswith("【待填") for t in given)

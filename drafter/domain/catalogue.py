@@ -41,6 +41,7 @@ class When:
     months: tuple[int, ...] = ()
     event: str | None = None
     fact: str | None = None  # a fact naming the month (the congress's date); ``months`` when it is not given
+    after: int = 0  # the item falls this many months after the month the fact names (会后3个月内)
     # further months or calendar events the item also acts at, each with its own schedule line
     # (端午、中秋节日慰问: the item sits at 中秋节 and also at 端午节)
     also: tuple[tuple[int | str, str], ...] = ()
@@ -206,7 +207,15 @@ def _when(raw: Any, where: str) -> When | None:
     fact = raw.get("fact")
     if fact is not None and str(fact) not in {f.key for f in fact_fields()}:
         raise ConfigError(f"{where}: 'when' names the unknown fact {fact!r}; use a key of facts.yaml")
-    return When(months=tuple(int(m) for m in months), fact=str(fact) if fact is not None else None, also=also_lines)
+    after = raw.get("after", 0)
+    if not isinstance(after, int) or not 0 <= after <= 11 or (after and fact is None):
+        raise ConfigError(f"{where}: 'after' is the months after the month a fact names (0–11, with fact: …)")
+    return When(
+        months=tuple(int(m) for m in months),
+        fact=str(fact) if fact is not None else None,
+        also=also_lines,
+        after=after,
+    )
 
 
 def _check_text(text: str, where: str, facts: set[str], words: set[str]) -> None:
