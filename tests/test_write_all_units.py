@@ -204,3 +204,12 @@ def test_what_follows_the_assembly_waits_for_its_date_then_falls_after_it(drafte
     given = schedule_text(drafter.write("kindergarten", 2024, facts={"大会召开时间": "4月"})).splitlines()
     assert any(t.startswith("7月：") and "提案办理进度" in t for t in given)
     assert not any(t.startswith("【待填") for t in given)
+
+
+def test_the_pending_assembly_row_reads_in_order_and_a_given_date_places_the_training_before_it(drafter):
+    row = next(t for t in schedule_text(drafter.write("hospital", 2025)).splitlines() if t.startswith("【待填：大会"))
+    assert row.index("代表培训") < row.index("召开职工代表大会") < row.index("提案督办会")
+    given = schedule_text(drafter.write("hospital", 2025, facts={"大会召开时间": "4月", "职工人数": "900"}))
+    lines = given.splitlines()
+    assert any(t.startswith("3月：") and "代表培训" in t for t in lines)
+    assert any(t.startswith("7月：") and "提案督办会" in t for t in lines)

@@ -41,7 +41,7 @@ class When:
     months: tuple[int, ...] = ()
     event: str | None = None
     fact: str | None = None  # a fact naming the month (the congress's date); ``months`` when it is not given
-    after: int = 0  # the item falls this many months after the month the fact names (会后3个月内)
+    after: int = 0  # the item falls this many months after the month the fact names (会后3个月内; −1: the month before)
     # further months or calendar events the item also acts at, each with its own schedule line
     # (端午、中秋节日慰问: the item sits at 中秋节 and also at 端午节)
     also: tuple[tuple[int | str, str], ...] = ()
@@ -208,8 +208,10 @@ def _when(raw: Any, where: str) -> When | None:
     if fact is not None and str(fact) not in {f.key for f in fact_fields()}:
         raise ConfigError(f"{where}: 'when' names the unknown fact {fact!r}; use a key of facts.yaml")
     after = raw.get("after", 0)
-    if not isinstance(after, int) or not 0 <= after <= 11 or (after and fact is None):
-        raise ConfigError(f"{where}: 'after' is the months after the month a fact names (0–11, with fact: …)")
+    if not isinstance(after, int) or not -11 <= after <= 11 or (after and fact is None):
+        raise ConfigError(
+            f"{where}: 'after' is the months after (negative: before) the month a fact names (−11–11, with fact: …)"
+        )
     return When(
         months=tuple(int(m) for m in months),
         fact=str(fact) if fact is not None else None,

@@ -144,7 +144,7 @@ def _to_item(rendered: catalogue.RenderedItem, request: DraftRequest) -> Item:
             named = _month_of(request.facts.get(it.when.fact)) if it.when.fact else None
             if named:
                 # the month the unit gave (大会召开时间: 4月), or so many months after it: schedule and text agree
-                months = [min(12, named + it.when.after)]
+                months = [max(1, min(12, named + it.when.after))]
             elif it.when.fact:
                 tentative = True  # the text asks for the date: the schedule says its month is tentative
     origin = f"year:{it.id}" if it.year is not None else f"catalogue:{it.id}"

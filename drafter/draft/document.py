@@ -208,7 +208,9 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
             continue
         if it.tentative:  # its month waits for a fact (the congress's date): a row of its own, to fill in
             label = f"【待填：{it.waits_for}】" if it.waits_for else UNDATED_LABEL
-            entries.append(ScheduleEntry(UNDATED, f"{line}（{lead}）" if lead else line, 40, label))
+            # in the order of their default months: what comes before the assembly, the assembly, what follows
+            order = it.months[0] if it.months else 40
+            entries.append(ScheduleEntry(UNDATED, f"{line}（{lead}）" if lead else line, order, label))
             continue
         for k, m in enumerate(it.months):
             # the item's own line opens it (its first month); a later month with a step of its own is that step
