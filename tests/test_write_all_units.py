@@ -213,3 +213,12 @@ def test_the_pending_assembly_row_reads_in_order_and_a_given_date_places_the_tra
     lines = given.splitlines()
     assert any(t.startswith("3月：") and "代表培训" in t for t in lines)
     assert any(t.startswith("7月：") and "提案督办会" in t for t in lines)
+
+
+def test_each_month_of_a_stepped_item_says_that_months_step_whole(drafter):
+    lines = schedule_text(drafter.write("hospital", 2025, brief="今年重点：夜班医护关爱")).splitlines()
+    month = {t.split("：", 1)[0]: t for t in lines}
+    assert "走访夜班集中科室，检查夜班科室值班室条件" in month["3月"]
+    assert "走访夜班集中科室，通报值班室改善情况" in month["12月"]
+    assert all("走访夜班集中科室" in month[m] for m in ("6月", "9月"))
+    assert not any(t.startswith("3月") and "编外" in t for t in lines)  # 关爱 alone does not pull in 编外关爱

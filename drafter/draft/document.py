@@ -171,8 +171,10 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
         # milestones (an asked item's steps): each in its month; one in a month the item's own line holds
         # joins that line (护士节表彰大会，开展家属开放日（5月12日）)
         joined: dict[int, list[str]] = {}
+        stated: dict[int, list[str]] = {}  # each own month's steps as written
         for step in it.steps:
             if step.month in own_months and not it.tentative:
+                stated.setdefault(step.month, []).append(step.line.rstrip("。；"))
                 # only what the item's own line does not say already, clause by clause
                 new = [
                     _without_shared_opening(c, it.schedule)
@@ -214,7 +216,7 @@ def schedule_entries(request: DraftRequest, items: list[Item]) -> list[ScheduleE
             continue
         for k, m in enumerate(it.months):
             # the item's own line opens it (its first month); a later month with a step of its own is that step
-            text = "，".join(joined[m]) if k and joined.get(m) else with_steps(m)
+            text = "，".join(stated[m]) if k and stated.get(m) else with_steps(m)
             entries.append(ScheduleEntry(m, f"{text}（{lead}）" if lead else text, 40))
     dated = [tx.bigrams(en.text) for en in entries if 1 <= en.month <= 12]
     # a row after December that says again what a month already holds is left out
