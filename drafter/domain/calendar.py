@@ -7,6 +7,7 @@ Lunar festivals (春节, 中秋, 重阳) are converted to the plan year's solar 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -111,6 +112,7 @@ class ScheduleRows:
         return before[-1] if before else None
 
 
+@functools.cache
 def schedule_rows() -> ScheduleRows:
     raw = load_data("calendar.yaml").get("schedule_rows") or {}
     cadences = raw.get("cadences") or {}

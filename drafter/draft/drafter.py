@@ -11,7 +11,6 @@ async path in a worker thread with its own loop. ``awrite`` is the async form.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import copy
 import dataclasses
 import logging
@@ -38,6 +37,7 @@ from drafter.draft.outline_file import load_outline
 from drafter.draft.writers import choose_provider, make_writer
 from drafter.errors import InputError
 from drafter.models import Item, Outline, OutlineSection, SectionDraft
+from drafter.sync import run_sync
 
 if TYPE_CHECKING:  # pragma: no cover
     from drafter.revision.result import RevisedPlan
@@ -235,13 +235,11 @@ class Drafter:
         facts: FactsArg = None,
     ) -> Draft:
         """Draft a plan (see :meth:`awrite`); safe to call inside a running event loop."""
-        args = dict(unit=unit, year=year, brief=brief, name=name, outline=outline, script=script, facts=facts)
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self.awrite(**args))  # type: ignore[arg-type]
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafter") as pool:
-            return pool.submit(lambda: asyncio.run(self.awrite(**args))).result()  # type: ignore[arg-type]
+        return run_sync(
+            lambda: self.awrite(
+                unit=unit, year=year, brief=brief, name=name, outline=outline, script=script, facts=facts
+            )
+        )
 
     async def awrite(
         self,
@@ -448,13 +446,9 @@ class Drafter:
         from_year: int | None = None,
     ) -> RevisedPlan:
         """This year's plan from last year's (see :meth:`arevise`); safe inside a running event loop."""
-        args: dict[str, Any] = dict(source=source, year=year, brief=brief, facts=facts, unit=unit, from_year=from_year)
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self.arevise(**args))
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafter") as pool:
-            return pool.submit(lambda: asyncio.run(self.arevise(**args))).result()
+        return run_sync(
+            lambda: self.arevise(source=source, year=year, brief=brief, facts=facts, unit=unit, from_year=from_year)
+        )
 
     async def arevise(
         self,

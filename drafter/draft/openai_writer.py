@@ -30,7 +30,6 @@ Messages and log records never show the API key or a credential the base URL car
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
 import os
@@ -38,7 +37,7 @@ import random
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -52,6 +51,7 @@ from drafter.draft.prompting import Message, render_section_prompt
 from drafter.draft.redact import guard_logs, redact, url_secrets
 from drafter.errors import ConfigError, DrafterError, ModelError
 from drafter.models import SectionDraft
+from drafter.sync import run_sync
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +67,6 @@ T = TypeVar("T")
 
 def _env(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
-
-
-def _run_sync(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine to the end from sync code (in a worker thread when a loop is already running)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(factory())
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafter-model") as pool:
-        return pool.submit(lambda: asyncio.run(factory())).result()
 
 
 class OpenAIWriter(Writer):
@@ -152,7 +142,7 @@ class OpenAIWriter(Writer):
             return dict(self.stats)
 
     def write(self, request: SectionRequest) -> SectionDraft:
-        return _run_sync(lambda: self.awrite(request))
+        return run_sync(lambda: self.awrite(request))
 
     async def awrite(self, request: SectionRequest) -> SectionDraft:
         prompt = render_section_prompt(request, max_prompt_tokens=self.max_prompt_tokens, directory=self.prompts_dir)
@@ -168,7 +158,7 @@ class OpenAIWriter(Writer):
         self, messages: Sequence[Message], *, check: AnswerCheck | None = None, max_tokens: int | None = None
     ) -> str:
         """The model's answer to chat ``messages`` (from the cache when this exact request was answered)."""
-        return _run_sync(lambda: self.acomplete(messages, check=check, max_tokens=max_tokens))
+        return run_sync(lambda: self.acomplete(messages, check=check, max_tokens=max_tokens))
 
     async def acomplete(
         self, messages: Sequence[Message], *, check: AnswerCheck | None = None, max_tokens: int | None = None

@@ -14,8 +14,6 @@ writer, each section is then rewritten by the model from last year's section
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,6 +43,7 @@ from drafter.revision.context import Context, make_context
 from drafter.revision.detect import LineInfo, revise_line
 from drafter.revision.document import Line, PlanDoc, index, parse_doc
 from drafter.revision.result import RevisedPlan
+from drafter.sync import run_sync
 
 Warn = Callable[[str], None]
 FactsArg = Facts | Mapping[str, Any] | str | Path | None
@@ -323,18 +322,16 @@ def revise(
     facts file: a headcount or budget they give replaces last year's figure); ``unit`` and ``from_year``
     override what is inferred from the text. Safe inside a running event loop (Jupyter).
     """
-    args: dict[str, Any] = dict(
-        brief=brief,
-        facts=facts,
-        unit=unit,
-        from_year=from_year,
-        writer=writer,
-        max_concurrency=max_concurrency,
-        progress=progress,
+    return run_sync(
+        lambda: arevise(
+            source,
+            year,
+            brief=brief,
+            facts=facts,
+            unit=unit,
+            from_year=from_year,
+            writer=writer,
+            max_concurrency=max_concurrency,
+            progress=progress,
+        )
     )
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(arevise(source, year, **args))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafter-revise") as pool:
-        return pool.submit(lambda: asyncio.run(arevise(source, year, **args))).result()
